@@ -1,0 +1,41 @@
+"""The FastAPI app: REST under /api/v1, docs under /api, metrics at /metrics."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from teamsapp.api.docs import OPENAPI_URL, install_docs
+from teamsapp.api.errors import install_error_handlers
+from teamsapp.api.routes import echo, metrics, monitoring
+from teamsapp.lifespan import app_lifespan
+
+
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    # Runs only when the API is served alone; inside Reflex the same work is a lifespan task.
+    async with app_lifespan():
+        yield
+
+
+def create_api() -> FastAPI:
+    """Build the API app."""
+    app = FastAPI(
+        title="teamsapp",
+        summary="Accounts, teams, members and invitations.",
+        version="1.0.0",
+        openapi_url=OPENAPI_URL,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=_lifespan,
+    )
+    v1 = APIRouter(prefix="/api/v1")
+    v1.include_router(echo.router)
+    v1.include_router(monitoring.router)
+    app.include_router(v1)
+    app.include_router(metrics.router)
+    install_docs(app)
+    install_error_handlers(app)
+    return app

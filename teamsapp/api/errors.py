@@ -1,0 +1,46 @@
+"""One place that turns domain and infrastructure errors into `{"detail": ...}` answers."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from teamsapp.core.errors import DomainError, RateLimited
+
+logger = logging.getLogger(__name__)
+
+
+async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    body: dict[str, object] = {"detail": exc.detail}
+    if exc.field:
+        body["field"] = exc.field
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+
+async def _database_down(_request: Request, exc: Exception) -> JSONResponse:
+    if (
+        isinstance(exc, DBAPIError)
+        and not exc.connection_invalidated
+        and not isinstance(exc, OperationalError)
+    ):
+        raise exc
+    logger.error("database unavailable: %s", exc.__class__.__name__)
+    return JSONResponse({"detail": "The database is unavailable; try again shortly."}, status_code=503)
+
+
+async def _redis_down(_request: Request, exc: Exception) -> JSONResponse:
+    logger.error("redis unavailable: %s", exc.__class__.__name__)
+    return JSONResponse({"detail": "Redis is unavailable; try again shortly."}, status_code=503)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers on the API app."""
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(OperationalError, _database_down)
+    app.add_exception_handler(RedisError, _redis_down)

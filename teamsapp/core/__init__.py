@@ -1,0 +1,1 @@
+"""Framework-free foundation: settings, database, Redis, errors and security helpers."""

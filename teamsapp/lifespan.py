@@ -1,0 +1,53 @@
+"""Start-up and shut-down shared by the full Reflex app and the REST API served alone."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import text
+
+from teamsapp.core.config import SettingsError, get_settings
+from teamsapp.core.db import dispose_engine, get_engine, redacted
+from teamsapp.core.redis import close_redis, get_redis
+
+logger = logging.getLogger("teamsapp")
+
+
+def _announce_defaults() -> None:
+    settings = get_settings()
+    logger.info("teamsapp starting: environment=%s, public URL %s", settings.environment, settings.base_url)
+    logger.info("database: %s", redacted(settings.database_url))
+    if not settings.db_url and not settings.db_host:
+        logger.warning("embedded default: SQLite file (set BACKEND_DB_URL or BACKEND_DB_HOST for PostgreSQL)")
+    if not settings.redis_url:
+        logger.warning("embedded default: in-process Redis stand-in (set BACKEND_REDIS_URL for Redis)")
+    if settings.mail_backend == "log":
+        logger.warning("embedded default: mail goes to the log, links included (set BACKEND_MAIL_SERVER)")
+
+
+async def _check_database() -> None:
+    settings = get_settings()
+    try:
+        async with get_engine().connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception as error:
+        raise SettingsError(
+            f"cannot reach the database {redacted(settings.database_url)} "
+            f"(BACKEND_DB_URL / BACKEND_DB_HOST): {error.__class__.__name__}: {str(error).splitlines()[0]}"
+        ) from None
+
+
+@asynccontextmanager
+async def app_lifespan() -> AsyncIterator[None]:
+    """Check the settings and the database, run the background work, and clean up at the end."""
+    get_settings()
+    _announce_defaults()
+    await _check_database()
+    get_redis()
+    try:
+        yield
+    finally:
+        await close_redis()
+        await dispose_engine()

@@ -1,0 +1,21 @@
+"""SQLModel tables only; importing this package registers every table on the metadata."""
+
+from teamsapp.models.mail import MailStatus, OutboxMail
+from teamsapp.models.teams import AuditEvent, Invitation, Membership, Role, Team
+from teamsapp.models.users import AccentColor, LoginSession, OneTimeToken, Theme, TokenPurpose, User
+
+__all__ = [
+    "AccentColor",
+    "AuditEvent",
+    "Invitation",
+    "LoginSession",
+    "MailStatus",
+    "Membership",
+    "OneTimeToken",
+    "OutboxMail",
+    "Role",
+    "Team",
+    "Theme",
+    "TokenPurpose",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""Health of the parts the app depends on."""

@@ -1,0 +1,1 @@
+"""Metrics, request metrics middleware and logging."""

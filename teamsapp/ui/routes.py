@@ -1,0 +1,3 @@
+"""Every UI route in one place; pages and links use these, never string literals."""
+
+HOME = "/"

@@ -1,0 +1,147 @@
+"""The production build served on loopback, and Chromium pages that fail on any console error."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+
+from tests import services
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+START_TIMEOUT_SECONDS = 900
+SERVER_ERROR_MARKERS = ("Traceback (most recent call last)", " ERROR ", "[error]", "Exception in ASGI")
+
+
+class LiveServer:
+    """The app started with `reflex run --env prod --single-port`, as `make run` does."""
+
+    def __init__(self, port: int, log_path: Path) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.log_path = log_path
+
+    def log_size(self) -> int:
+        return self.log_path.stat().st_size
+
+    def errors_since(self, offset: int) -> list[str]:
+        with self.log_path.open(errors="replace") as log:
+            log.seek(offset)
+            return [line for line in log if any(marker in line for marker in SERVER_ERROR_MARKERS)]
+
+
+def _bun_path() -> str:
+    bun = shutil.which("bun")
+    if bun is None:
+        raise RuntimeError("bun is not on PATH: run the tests through `make test`")
+    return bun
+
+
+def _wait_until_up(server: LiveServer, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the app exited with {process.returncode}; see {server.log_path}")
+        try:
+            healthy = httpx.get(f"{server.url}/api/v1/monitoring/health", timeout=2).status_code == 200
+            if healthy and httpx.get(server.url, timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"the app did not start within {START_TIMEOUT_SECONDS}s; see {server.log_path}")
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[LiveServer]:
+    """Build and serve the production app on a free loopback port for the whole session."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    port = services.free_port()
+    server = LiveServer(port, ARTIFACTS / "server.log")
+    env = {
+        **os.environ,
+        "BACKEND_PORT": str(port),
+        "BACKEND_HOST": "127.0.0.1",
+        "BACKEND_PUBLIC_URL": server.url,
+        "REFLEX_USE_SYSTEM_BUN": "1",
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "GRANIAN_WORKERS": os.environ.get("GRANIAN_WORKERS", "2"),
+    }
+    _bun_path()
+    with server.log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "reflex"), "run", "--env", "prod", "--single-port"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait_until_up(server, process)
+        yield server
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
+    """A fresh browser context and page; the test fails on a console error or a server log error."""
+    context = browser.new_context(base_url=live_server.url)
+    tab = context.new_page()
+    problems: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(f"console error: {message.text}")
+
+    tab.on("console", on_console)
+    tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    offset = live_server.log_size()
+    yield tab
+    context.close()
+    problems.extend(f"server log: {line.strip()}" for line in live_server.errors_since(offset))
+    assert not problems, "\n".join(problems)
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save a full-page screenshot under test-artifacts/screenshots/."""
+    path = ARTIFACTS / "screenshots" / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+    return path

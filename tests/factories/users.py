@@ -1,0 +1,35 @@
+"""Users made straight in the database, each with a unique email and username."""
+
+from __future__ import annotations
+
+import secrets
+
+from teamsapp.core.db import session_scope
+from teamsapp.core.security import hash_password
+from teamsapp.models import User
+
+DEFAULT_PASSWORD = "correct horse battery staple"  # noqa: S105
+
+
+async def make_user(
+    *,
+    verified: bool = True,
+    superuser: bool = False,
+    password: str = DEFAULT_PASSWORD,
+    email: str | None = None,
+    username: str | None = None,
+    full_name: str = "Test User",
+) -> User:
+    """Insert and commit a user; the password is hashed as the app hashes it."""
+    suffix = secrets.token_hex(4)
+    user = User(
+        email=email or f"user-{suffix}@example.com",
+        username=username or f"user_{suffix}",
+        full_name=full_name,
+        password_hash=await hash_password(password),
+        is_verified=verified,
+        is_superuser=superuser,
+    )
+    async with session_scope() as session:
+        session.add(user)
+    return user

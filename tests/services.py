@@ -1,0 +1,74 @@
+"""The real PostgreSQL and Redis the suite runs on: reachability, a throwaway database per run."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+
+import psycopg
+import redis
+from psycopg import sql
+
+ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_BASE_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+
+
+class ServiceMissing(Exception):
+    """PostgreSQL or Redis cannot be reached; the message names which and how to start it."""
+
+
+def check_services() -> None:
+    """Fail with a message naming the missing service; never skip."""
+    try:
+        with psycopg.connect(ADMIN_URL, connect_timeout=3):
+            pass
+    except psycopg.Error as error:
+        raise ServiceMissing(
+            f"PostgreSQL is not reachable at {ADMIN_URL} ({error.__class__.__name__}). "
+            "Start it (`docker compose up -d db`) or point TEST_POSTGRES_URL at one."
+        ) from None
+    try:
+        redis.Redis.from_url(REDIS_BASE_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as error:
+        raise ServiceMissing(
+            f"Redis is not reachable at {REDIS_BASE_URL} ({error.__class__.__name__}). "
+            "Start it (`docker compose up -d redis`) or point TEST_REDIS_URL at one."
+        ) from None
+
+
+def database_url(name: str) -> str:
+    """The URL of database `name` on the test server."""
+    base, _, _ = ADMIN_URL.rpartition("/")
+    return f"{base}/{name}"
+
+
+def create_database(prefix: str = "teamsapp_test") -> str:
+    """Create an empty database with a unique name and return its URL."""
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return database_url(name)
+
+
+def drop_database(url: str) -> None:
+    """Drop a database made by `create_database`, closing whatever still uses it."""
+    name = url.rpartition("/")[2]
+    with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def redis_url() -> str:
+    """A Redis database index for this run, emptied first (runs side by side use different ones)."""
+    index = 1 + os.getpid() % 15
+    url = f"{REDIS_BASE_URL}/{index}"
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
