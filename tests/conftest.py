@@ -18,6 +18,8 @@ from alembic.config import Config
 
 from tests import services
 
+pytest_plugins = ["tests.fixtures.mail", "tests.fixtures.users", "tests.fixtures.teams"]
+
 ALEMBIC_INI = os.path.join(os.path.dirname(__file__), "..", "alembic.ini")
 
 
