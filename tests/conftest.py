@@ -55,6 +55,11 @@ def pytest_configure(config: pytest.Config) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Browser tests last: sync Playwright keeps an event loop running in this thread while it is open.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     url = config.stash.get(DATABASE_KEY, None)
     if url:
