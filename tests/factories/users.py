@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import secrets
 
+import httpx
+
 from teamsapp.core.db import session_scope
 from teamsapp.core.security import hash_password
 from teamsapp.models import User
 
-DEFAULT_PASSWORD = "correct horse battery staple"  # noqa: S105
+DEFAULT_PASSWORD = "correct horse battery staple"
 
 
 async def make_user(
@@ -33,3 +35,10 @@ async def make_user(
     async with session_scope() as session:
         session.add(user)
     return user
+
+
+async def login(client: httpx.AsyncClient, user: User, password: str = DEFAULT_PASSWORD) -> dict[str, str]:
+    """Log `user` in through POST /api/v1/user/auth and return the bearer header."""
+    response = await client.post("/api/v1/user/auth", json={"login": user.email, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
