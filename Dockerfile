@@ -35,5 +35,5 @@ WORKDIR /app
 USER 10001
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=120s --retries=5 \
-    CMD ["curl", "-fsS", "http://127.0.0.1:8000/api/v1/monitoring/health"]
+    CMD ["curl", "-fsS", "http://127.0.0.1:8000/api/v1/monitoring/live"]
 CMD ["sh", "-c", "alembic upgrade head && exec reflex run --env prod --single-port"]

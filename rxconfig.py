@@ -3,8 +3,11 @@
 import reflex as rx
 
 from teamsapp.core.config import get_settings
+from teamsapp.observability.multiprocess import prepare_multiprocess_dir
+from teamsapp.ui.appearance import AppearancePlugin
 
 settings = get_settings()
+prepare_multiprocess_dir(settings.port)
 
 config = rx.Config(
     app_name="teamsapp",
@@ -21,6 +24,7 @@ config = rx.Config(
         rx.plugins.RadixThemesPlugin(
             theme=rx.theme(appearance="inherit", accent_color="indigo", radius="medium"),
         ),
+        AppearancePlugin(),
     ],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )

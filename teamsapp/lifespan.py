@@ -11,6 +11,9 @@ from sqlalchemy import text
 from teamsapp.core.config import SettingsError, get_settings
 from teamsapp.core.db import dispose_engine, get_engine, redacted
 from teamsapp.core.redis import close_redis, get_redis
+from teamsapp.mail.outbox import running_outbox
+from teamsapp.observability.logging import configure_logging
+from teamsapp.observability.runtime import observe_worker
 
 logger = logging.getLogger("teamsapp")
 
@@ -42,12 +45,13 @@ async def _check_database() -> None:
 @asynccontextmanager
 async def app_lifespan() -> AsyncIterator[None]:
     """Check the settings and the database, run the background work, and clean up at the end."""
-    get_settings()
+    configure_logging(get_settings())
     _announce_defaults()
     await _check_database()
     get_redis()
     try:
-        yield
+        async with running_outbox(), observe_worker():
+            yield
     finally:
         await close_redis()
         await dispose_engine()

@@ -4,7 +4,24 @@ import reflex as rx
 
 from teamsapp.api import api
 from teamsapp.lifespan import app_lifespan
-from teamsapp.ui import pages  # noqa: F401  (registers the pages)
+from teamsapp.observability import reflex_events
+from teamsapp.ui import (
+    cookie_routes,
+    live,
+    pages,  # noqa: F401  (registers the pages)
+)
+from teamsapp.ui.appearance import first_paint_script
 
-app = rx.App(api_transformer=api)
+# The UI's session-cookie routes live on the same backend; they are not part of the REST API.
+api.include_router(cookie_routes.router)
+
+app = rx.App(
+    api_transformer=api,
+    head_components=[first_paint_script()],
+    stylesheets=["/teamsapp.css"],
+    # Plain toasts: sonner's "rich colours" put green text on pale green below the AA contrast ratio.
+    toaster=rx.toast.provider(rich_colors=False, close_button=True),
+)
 app.register_lifespan_task(app_lifespan)
+app.register_lifespan_task(live.live_updates)
+reflex_events.install(app)

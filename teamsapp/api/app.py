@@ -9,8 +9,14 @@ from fastapi import APIRouter, FastAPI
 
 from teamsapp.api.docs import OPENAPI_URL, install_docs
 from teamsapp.api.errors import install_error_handlers
+from teamsapp.api.protocol import install_protocol
 from teamsapp.api.routes import echo, metrics, monitoring
+from teamsapp.api.routes import redis as redis_routes
+from teamsapp.api.routes import team as team_routes
+from teamsapp.api.routes import teams as teams_routes
+from teamsapp.api.routes import user as user_routes
 from teamsapp.lifespan import app_lifespan
+from teamsapp.observability.middleware import RequestMiddleware
 
 
 @asynccontextmanager
@@ -34,8 +40,14 @@ def create_api() -> FastAPI:
     v1 = APIRouter(prefix="/api/v1")
     v1.include_router(echo.router)
     v1.include_router(monitoring.router)
+    v1.include_router(user_routes.router)
+    v1.include_router(redis_routes.router)
+    v1.include_router(team_routes.router)
+    v1.include_router(teams_routes.router)
     app.include_router(v1)
     app.include_router(metrics.router)
     install_docs(app)
     install_error_handlers(app)
+    install_protocol(app)
+    app.add_middleware(RequestMiddleware)
     return app

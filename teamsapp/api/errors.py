@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from redis.exceptions import RedisError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
 from teamsapp.core.errors import DomainError, RateLimited
 
@@ -34,6 +34,14 @@ async def _database_down(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": "The database is unavailable; try again shortly."}, status_code=503)
 
 
+async def _data_refused(_request: Request, exc: Exception) -> JSONResponse:
+    # The schemas should refuse such input first; this keeps a value PostgreSQL cannot store a 422.
+    logger.warning("the database refused a value: %s", exc.__class__.__name__)
+    return JSONResponse(
+        {"detail": "A value cannot be stored (for instance, it contains a NUL)."}, status_code=422
+    )
+
+
 async def _redis_down(_request: Request, exc: Exception) -> JSONResponse:
     logger.error("redis unavailable: %s", exc.__class__.__name__)
     return JSONResponse({"detail": "Redis is unavailable; try again shortly."}, status_code=503)
@@ -43,4 +51,5 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on the API app."""
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(OperationalError, _database_down)
+    app.add_exception_handler(DataError, _data_refused)
     app.add_exception_handler(RedisError, _redis_down)

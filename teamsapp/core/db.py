@@ -57,6 +57,8 @@ def create_engine(url: str) -> AsyncEngine:
     return create_async_engine(
         parsed,
         echo=settings.db_echo,
+        # Outside dev, statement parameters (emails, hashes) stay out of error messages and logs.
+        hide_parameters=not settings.is_dev,
         pool_pre_ping=True,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,

@@ -10,6 +10,9 @@ from sqlalchemy import DateTime, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
+# PostgreSQL text cannot hold NUL; free-text inputs carry this pattern so a NUL is a 422, not a 500.
+STORABLE_TEXT = r"^[^\x00]*$"
+
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",

@@ -7,12 +7,12 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, sync_playwright
 
 from tests import services
 
@@ -27,7 +27,14 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 START_TIMEOUT_SECONDS = 900
-SERVER_ERROR_MARKERS = ("Traceback (most recent call last)", " ERROR ", "[error]", "Exception in ASGI")
+SERVER_ERROR_MARKERS = (
+    "Traceback (most recent call last)",
+    " ERROR ",
+    '"level": "ERROR"',
+    '"level": "CRITICAL"',
+    "[error]",
+    "Exception in ASGI",
+)
 
 
 class LiveServer:
@@ -120,23 +127,38 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
-    """A fresh browser context and page; the test fails on a console error or a server log error."""
-    context = browser.new_context(base_url=live_server.url)
-    tab = context.new_page()
+def open_page(browser: Browser, live_server: LiveServer) -> Iterator[Callable[[], Page]]:
+    """Open pages in fresh browser contexts (separate browsers, as two people would use).
+
+    The test fails on a console error or page error in any of them, or an error in the server log.
+    """
+    contexts: list[BrowserContext] = []
     problems: list[str] = []
 
     def on_console(message: ConsoleMessage) -> None:
         if message.type == "error":
             problems.append(f"console error: {message.text}")
 
-    tab.on("console", on_console)
-    tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    def opener() -> Page:
+        context = browser.new_context(base_url=live_server.url)
+        contexts.append(context)
+        tab = context.new_page()
+        tab.on("console", on_console)
+        tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+        return tab
+
     offset = live_server.log_size()
-    yield tab
-    context.close()
+    yield opener
+    for context in contexts:
+        context.close()
     problems.extend(f"server log: {line.strip()}" for line in live_server.errors_since(offset))
     assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def page(open_page: Callable[[], Page]) -> Page:
+    """A fresh browser context and page; the test fails on a console error or a server log error."""
+    return open_page()
 
 
 def screenshot(page: Page, name: str) -> Path:

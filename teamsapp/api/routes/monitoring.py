@@ -1,4 +1,4 @@
-"""GET /api/v1/monitoring/health."""
+"""Health of the app: GET /api/v1/monitoring/health, /live and /ready."""
 
 from __future__ import annotations
 
@@ -19,6 +19,11 @@ class HealthPublic(BaseModel):
     migration_head: str | None
 
 
+class ProbePublic(BaseModel):
+    status: str
+    down: list[str] = []
+
+
 @router.get("/health", responses={503: {"model": HealthPublic, "description": "A part is down"}})
 async def health_check(response: Response) -> HealthPublic:
     """The state of the database, Redis and the migrations; 503 names the parts that are down."""
@@ -34,3 +39,18 @@ async def health_check(response: Response) -> HealthPublic:
         migration=health.migration,
         migration_head=health.migration_head,
     )
+
+
+@router.get("/live")
+async def liveness() -> ProbePublic:
+    """200 while the process answers; it checks nothing else, so an outage never restarts the app."""
+    return ProbePublic(status="ok")
+
+
+@router.get("/ready", responses={503: {"model": ProbePublic, "description": "A part is down"}})
+async def readiness(response: Response) -> ProbePublic:
+    """200 when the database, Redis and the schema are ready for traffic; 503 names what is not."""
+    down = (await monitoring_service.check_health()).down
+    if down:
+        response.status_code = 503
+    return ProbePublic(status="down" if down else "ok", down=down)

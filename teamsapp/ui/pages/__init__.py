@@ -1,5 +1,33 @@
 """One module per page, each with its own state."""
 
-from teamsapp.ui.pages import home
+from teamsapp.ui.pages import (
+    appearance,
+    email_confirm,
+    forgot_password,
+    home,
+    invite,
+    login,
+    not_found,
+    reset_password,
+    settings,
+    signup,
+    team,
+    teams,
+    verify,
+)
 
-__all__ = ["home"]
+__all__ = [
+    "appearance",
+    "email_confirm",
+    "forgot_password",
+    "home",
+    "invite",
+    "login",
+    "not_found",
+    "reset_password",
+    "settings",
+    "signup",
+    "team",
+    "teams",
+    "verify",
+]

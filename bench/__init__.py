@@ -1,0 +1,1 @@
+"""`python -m bench`: the app's throughput, latency and memory, measured the way users feel them."""

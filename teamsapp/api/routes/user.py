@@ -1,0 +1,269 @@
+"""Accounts under /api/v1/user (SPEC 4): each route reads the request and calls one service."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from teamsapp.api.deps import ClientDep, CurrentPrincipal, CurrentUser, SessionDep
+from teamsapp.auth import service as auth_service
+from teamsapp.core.security import BCRYPT_MAX_BYTES
+from teamsapp.models.base import STORABLE_TEXT
+from teamsapp.models.users import EMAIL_MAX
+from teamsapp.users import service as user_service
+from teamsapp.users.schemas import (
+    AppearanceUpdate,
+    EmailRequest,
+    LoginRequest,
+    Notice,
+    PasswordReset,
+    RefreshRequest,
+    SessionPublic,
+    TokenPair,
+    TokenRequest,
+    UserCreate,
+    UserProfile,
+    UserPublic,
+    UserSettingsUpdate,
+)
+
+router = APIRouter(prefix="/user", tags=["user"])
+
+
+class ErrorPublic(BaseModel):
+    """A refused request: what went wrong and, when it is about one input, which field."""
+
+    detail: str
+    field: str | None = None
+
+
+class ValidationIssue(BaseModel):
+    """One input the schema refused: where it is (`loc`), why (`msg`) and the error `type`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class InvalidPublic(BaseModel):
+    """Refused input: the schema's list of issues, or one broken rule with the `field` it is about."""
+
+    detail: str | list[ValidationIssue]
+    field: str | None = None
+
+
+def error_model(code: int) -> type[BaseModel]:
+    """The body of an error status: a 422 may also be FastAPI's list of validation issues."""
+    return InvalidPublic if code == 422 else ErrorPublic
+
+
+_DESCRIPTIONS = {
+    401: "No valid access token (missing, expired, tampered with, or its session ended)",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Conflict, such as a taken username",
+    422: "Invalid input; `field` names it",
+    429: "Rate limited; retry after `Retry-After` seconds",
+    503: "Redis is down: rate-limited actions fail closed",
+}
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` entry documenting the error statuses a route can answer."""
+    documented: dict[int | str, dict[str, Any]] = {}
+    for code in codes:
+        entry: dict[str, Any] = {"model": error_model(code), "description": _DESCRIPTIONS[code]}
+        if code == 429:
+            entry["headers"] = {
+                "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
+            }
+        documented[code] = entry
+    return documented
+
+
+NEUTRAL_MAIL_NOTICE = "If the address has an account, a mail with a link is on its way."
+VERIFY_NOTICE = "If the address has an account that is not verified yet, a mail with a link is on its way."
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+_LOGIN_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": LoginRequest.model_json_schema()},
+        "application/x-www-form-urlencoded": {
+            "schema": {
+                "title": "OAuth2PasswordForm",
+                "type": "object",
+                "required": ["username", "password"],
+                "properties": {
+                    "grant_type": {"type": "string", "enum": ["password"]},
+                    "username": {
+                        "type": "string",
+                        "description": "Email or username",
+                        "minLength": 1,
+                        "maxLength": EMAIL_MAX,
+                        "pattern": STORABLE_TEXT,
+                    },
+                    "password": {
+                        "type": "string",
+                        "format": "password",
+                        "minLength": 1,
+                        "maxLength": BCRYPT_MAX_BYTES,
+                    },
+                },
+            }
+        },
+    },
+}
+
+
+def _body_errors(error: ValidationError, rename: dict[str, str] | None = None) -> RequestValidationError:
+    rename = rename or {}
+    return RequestValidationError(
+        [
+            {**detail, "loc": ("body", *(rename.get(str(part), part) for part in detail["loc"]))}
+            for detail in error.errors(include_url=False, include_context=False, include_input=False)
+        ]
+    )
+
+
+async def _login_request(request: Request) -> LoginRequest:
+    if request.headers.get("content-type", "").startswith(_FORM_TYPES):
+        form = await request.form()
+        try:
+            return LoginRequest.model_validate(
+                {"login": form.get("username"), "password": form.get("password")}
+            )
+        except ValidationError as error:
+            raise _body_errors(error, rename={"login": "username"}) from None
+    try:
+        return LoginRequest.model_validate_json(await request.body())
+    except ValidationError as error:
+        raise _body_errors(error) from None
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(409, 422),
+)
+async def sign_up(body: UserCreate, session: SessionDep) -> UserPublic:
+    """Create an account and mail a verification link.
+
+    A taken email answers exactly like a new account (no enumeration); a taken username is a 409.
+    """
+    return user_service.to_public(await user_service.sign_up(session, data=body))
+
+
+@router.post("/auth", openapi_extra={"requestBody": _LOGIN_BODY}, responses=errors(401, 422, 429, 503))
+async def log_in(request: Request, session: SessionDep, client: ClientDep) -> TokenPair:
+    """Log in with `login` (email or username) and `password` as JSON, or with the OAuth2 password form.
+
+    Five failures in 15 minutes, per account or per address, lock log-in for the rest of the window.
+    """
+    body = await _login_request(request)
+    return await auth_service.login(
+        session, login=body.login, password=body.password, device=client.device, ip=client.ip
+    )
+
+
+@router.post("/auth/refresh", responses=errors(401, 422))
+async def refresh_token(body: RefreshRequest, session: SessionDep, client: ClientDep) -> TokenPair:
+    """A new access token and a new refresh token; the old refresh token stops working.
+
+    Presenting an old refresh token again ends its session.
+    """
+    return await auth_service.refresh(
+        session, refresh_token=body.refresh_token, device=client.device, ip=client.ip
+    )
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=errors(401))
+async def log_out(principal: CurrentPrincipal, session: SessionDep) -> None:
+    """End the current session; its access and refresh tokens stop working at once."""
+    await auth_service.logout(session, principal=principal)
+
+
+@router.get("/sessions", responses=errors(401))
+async def list_sessions(principal: CurrentPrincipal, session: SessionDep) -> list[SessionPublic]:
+    """The caller's live sessions (device, address, created, last seen, which one is current)."""
+    return await auth_service.list_sessions(session, principal=principal)
+
+
+@router.delete("/sessions", status_code=status.HTTP_204_NO_CONTENT, responses=errors(401))
+async def revoke_other_sessions(principal: CurrentPrincipal, session: SessionDep) -> None:
+    """End every session of the caller but the current one."""
+    await auth_service.revoke_other_sessions(session, principal=principal)
+
+
+@router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(401, 404))
+async def revoke_session(session_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep) -> None:
+    """End one of the caller's sessions."""
+    await auth_service.revoke_session(session, principal=principal, session_id=session_id)
+
+
+@router.get("/me", responses=errors(401))
+async def read_me(user: CurrentUser) -> UserPublic:
+    """The current user, with settings and appearance."""
+    return user_service.to_public(user)
+
+
+@router.patch("/settings", responses=errors(401, 409, 422, 429, 503))
+async def update_settings(
+    body: UserSettingsUpdate, principal: CurrentPrincipal, session: SessionDep
+) -> UserPublic:
+    """Change full name, username, email or password.
+
+    A new email or password needs `current_password`. A new email is mailed a confirmation link and
+    replaces the old one only once confirmed. A new password ends every other session.
+    """
+    return user_service.to_public(await user_service.update_settings(session, principal=principal, data=body))
+
+
+@router.post("/settings/email/confirm", responses=errors(409, 422))
+async def confirm_email_change(body: TokenRequest, session: SessionDep) -> UserPublic:
+    """Switch to the new email with the token mailed to it."""
+    return user_service.to_public(await user_service.confirm_email_change(session, token=body.token))
+
+
+@router.patch("/appearance", responses=errors(401, 422))
+async def update_appearance(body: AppearanceUpdate, user: CurrentUser, session: SessionDep) -> UserPublic:
+    """Change the theme (`light`, `dark`, `system`) and the accent colour (a Radix accent name)."""
+    return user_service.to_public(await user_service.update_appearance(session, actor=user, data=body))
+
+
+@router.post("/verify/send", status_code=status.HTTP_202_ACCEPTED, responses=errors(422, 429, 503))
+async def send_verification(body: EmailRequest, session: SessionDep) -> Notice:
+    """Mail a new verification link; the answer is the same whether or not the address has an account."""
+    await user_service.send_verification(session, email=body.email)
+    return Notice(detail=VERIFY_NOTICE)
+
+
+@router.post("/verify", responses=errors(422))
+async def verify_email(body: TokenRequest, session: SessionDep) -> UserPublic:
+    """Confirm the email address with the mailed token."""
+    return user_service.to_public(await user_service.verify_email(session, token=body.token))
+
+
+@router.post("/password/reset/send", status_code=status.HTTP_202_ACCEPTED, responses=errors(422, 429, 503))
+async def send_password_reset(body: EmailRequest, session: SessionDep) -> Notice:
+    """Mail a password-reset link; the answer is the same whether or not the address has an account."""
+    await user_service.send_password_reset(session, email=body.email)
+    return Notice(detail=NEUTRAL_MAIL_NOTICE)
+
+
+@router.post("/password/reset", status_code=status.HTTP_204_NO_CONTENT, responses=errors(422))
+async def reset_password(body: PasswordReset, session: SessionDep) -> None:
+    """Set a new password with the mailed token; every session of the account ends."""
+    await user_service.reset_password(session, token=body.token, password=body.password)
+
+
+@router.get("/{user_id}", responses=errors(401, 404))
+async def read_profile(user_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> UserProfile:
+    """Another user's public profile: id, username and full name."""
+    return await user_service.get_profile(session, actor=user, user_id=user_id)

@@ -1,0 +1,1 @@
+"""Log-in sessions, access and refresh tokens, rate limits."""

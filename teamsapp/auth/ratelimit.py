@@ -1,0 +1,91 @@
+"""Rate limits kept in Redis, so every worker and both doors (REST and UI) share one count.
+
+Fixed windows: the first counted attempt starts the window and sets its expiry. When Redis cannot
+be reached the limited actions fail closed (`Unavailable`), since an unlimited log-in is the worse
+outage.
+"""
+
+from __future__ import annotations
+
+from redis.exceptions import RedisError
+
+from teamsapp.core import redis as core_redis
+from teamsapp.core.errors import RateLimited, Unavailable
+from teamsapp.observability.metrics import RATE_LIMIT_REFUSALS
+
+LOGIN_FAILURES = 5
+LOGIN_WINDOW_SECONDS = 15 * 60
+MAIL_SENDS = 3
+MAIL_WINDOW_SECONDS = 10 * 60
+
+
+def _login_keys(*, account: str, ip: str | None) -> list[str]:
+    # A caller without an address gets no per-address count, never one bucket shared by all of them.
+    keys = [core_redis.key("ratelimit", "login", "account", account)]
+    if ip:
+        keys.append(core_redis.key("ratelimit", "login", "ip", ip))
+    return keys
+
+
+def _unavailable(action: str) -> Unavailable:
+    return Unavailable(
+        f"{action} is unavailable right now (the rate limiter cannot reach Redis); try again shortly."
+    )
+
+
+async def _retry_after(redis_key: str) -> int:
+    ttl = int(await core_redis.get_redis().ttl(redis_key))
+    return max(ttl, 1)
+
+
+async def check_login(*, account: str, ip: str | None) -> None:
+    """Refuse a log-in attempt when the account or the address already has too many failures."""
+    redis = core_redis.get_redis()
+    try:
+        for redis_key in _login_keys(account=account, ip=ip):
+            failures = await redis.get(redis_key)
+            if failures is not None and int(failures) >= LOGIN_FAILURES:
+                RATE_LIMIT_REFUSALS.labels("login").inc()
+                raise RateLimited(
+                    "Too many failed log-in attempts; try again later.",
+                    retry_after=await _retry_after(redis_key),
+                )
+    except RedisError:
+        raise _unavailable("Log-in") from None
+
+
+async def record_login_failure(*, account: str, ip: str | None) -> None:
+    """Count one failed attempt against the account and the address."""
+    keys = _login_keys(account=account, ip=ip)
+    try:
+        async with core_redis.get_redis().pipeline(transaction=True) as pipe:
+            for redis_key in keys:
+                pipe.incr(redis_key)
+                pipe.expire(redis_key, LOGIN_WINDOW_SECONDS, nx=True)
+            await pipe.execute()
+    except RedisError:
+        raise _unavailable("Log-in") from None
+
+
+async def clear_login_failures(*, account: str) -> None:
+    """A successful log-in forgives the account's failures (not the address's)."""
+    try:
+        await core_redis.get_redis().delete(*_login_keys(account=account, ip=None))
+    except RedisError:
+        raise _unavailable("Log-in") from None
+
+
+async def hit_mail(*, account: str) -> None:
+    """Count one mail send for the account; refuse it beyond the limit."""
+    redis_key = core_redis.key("ratelimit", "mail", account)
+    try:
+        async with core_redis.get_redis().pipeline(transaction=True) as pipe:
+            pipe.incr(redis_key)
+            pipe.expire(redis_key, MAIL_WINDOW_SECONDS, nx=True)
+            pipe.ttl(redis_key)
+            count, _, ttl = await pipe.execute()
+    except RedisError:
+        raise _unavailable("Sending mail") from None
+    if int(count) > MAIL_SENDS:
+        RATE_LIMIT_REFUSALS.labels("mail").inc()
+        raise RateLimited("Too many mails requested; try again later.", retry_after=max(int(ttl), 1))

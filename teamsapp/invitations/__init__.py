@@ -1,0 +1,1 @@
+"""Invitations to teams: created by owners and admins, accepted by token."""

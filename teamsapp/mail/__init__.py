@@ -1,0 +1,1 @@
+"""Mail: templates, the outbox written in the action's transaction, and the background sender."""

@@ -1,0 +1,1 @@
+"""Teams, their members and roles, and the team audit log."""

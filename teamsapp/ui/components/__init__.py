@@ -1,0 +1,1 @@
+"""Building blocks shared by the pages: the layout, form fields and buttons."""

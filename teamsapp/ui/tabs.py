@@ -1,0 +1,50 @@
+"""Which browser tabs each user has open, so that a team change can be pushed to them.
+
+The Reflex client token is kept here only as an address to push updates to, never as a credential:
+a pushed update re-reads the data through the services as the tab's own logged-in user.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable
+
+from redis.exceptions import RedisError
+
+from teamsapp.core.redis import get_redis, key
+
+TAB_TTL_SECONDS = 12 * 3600
+TOKEN_MAX = 100
+
+
+def _key(user_id: uuid.UUID) -> str:
+    return key("ui", "tabs", user_id)
+
+
+async def register(user_id: uuid.UUID, client_token: str) -> None:
+    """Remember that `client_token` shows pages to `user_id` (refreshed on every page load)."""
+    if not client_token or len(client_token) > TOKEN_MAX:
+        return
+    now = time.time()
+    redis = get_redis()
+    try:
+        async with redis.pipeline(transaction=False) as pipe:
+            pipe.zadd(_key(user_id), {client_token: now})
+            pipe.zremrangebyscore(_key(user_id), "-inf", now - TAB_TTL_SECONDS)
+            pipe.expire(_key(user_id), TAB_TTL_SECONDS)
+            await pipe.execute()
+    except RedisError:
+        # Live updates are a convenience: the page still works, it just is not pushed to.
+        return
+
+
+async def of_users(user_ids: Iterable[uuid.UUID]) -> dict[str, uuid.UUID]:
+    """The recently seen tabs of these users, each with its user."""
+    now = time.time()
+    tabs: dict[str, uuid.UUID] = {}
+    redis = get_redis()
+    for user_id in user_ids:
+        tokens = await redis.zrangebyscore(_key(user_id), now - TAB_TTL_SECONDS, "+inf")
+        tabs.update(dict.fromkeys(tokens, user_id))
+    return tabs

@@ -1,0 +1,1 @@
+"""Accounts: sign-up, verification, profile, settings, appearance, password reset."""

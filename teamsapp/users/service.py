@@ -1,0 +1,302 @@
+"""Accounts: sign-up, verification, profile, settings, appearance and password reset."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from teamsapp.auth import ratelimit
+from teamsapp.auth import service as auth_service
+from teamsapp.auth.service import Principal
+from teamsapp.core.errors import Conflict, Invalid, NotFound, PermissionDenied
+from teamsapp.core.security import hash_password, password_too_long
+from teamsapp.mail import service as mail_service
+from teamsapp.models import TokenPurpose, User
+from teamsapp.models.base import utcnow
+from teamsapp.observability.metrics import SIGNUPS
+from teamsapp.users import one_time
+from teamsapp.users.schemas import (
+    PASSWORD_MIN,
+    Appearance,
+    AppearanceUpdate,
+    UserCreate,
+    UserProfile,
+    UserPublic,
+    UserSettingsUpdate,
+)
+
+# The UI pages the mailed links open (teamsapp/ui/routes.py; services may not import the UI).
+VERIFY_PATH = "/verify"
+RESET_PATH = "/reset-password"
+EMAIL_CONFIRM_PATH = "/settings/email/confirm"
+USERNAME_TAKEN = "That username is taken."
+
+
+def to_public(user: User) -> UserPublic:
+    """The user as its owner sees it."""
+    return UserPublic(
+        id=user.id,
+        email=user.email,
+        username=user.username,
+        full_name=user.full_name,
+        is_verified=user.is_verified,
+        appearance=Appearance.model_validate({"theme": user.theme, "accent_color": user.accent_color}),
+    )
+
+
+def require_verified(user: User) -> None:
+    """Refuse an action that needs a confirmed email address."""
+    if not user.is_verified:
+        raise PermissionDenied("Confirm your email address first.")
+
+
+def require_superuser(user: User) -> None:
+    """Refuse an action reserved to superusers."""
+    if not user.is_superuser:
+        raise PermissionDenied("Only a superuser may do this.")
+
+
+def check_new_password(password: str, *, field: str) -> None:
+    """The password rules, for callers that did not come through the schemas."""
+    if password_too_long(password):
+        raise Invalid("The password is longer than 72 bytes.", field=field)
+    if len(password) < PASSWORD_MIN:
+        raise Invalid(f"The password needs at least {PASSWORD_MIN} characters.", field=field)
+
+
+async def _get_by(
+    session: AsyncSession, *, email: str | None = None, username: str | None = None
+) -> User | None:
+    statement = (
+        select(User).where(User.email == email) if email else select(User).where(User.username == username)
+    )
+    return (await session.exec(statement)).first()
+
+
+async def _insert(session: AsyncSession, user: User) -> bool:
+    """Add a user; False if a concurrent sign-up took the email or username first."""
+    try:
+        async with session.begin_nested():
+            session.add(user)
+    except IntegrityError:
+        session.expunge(user)
+        return False
+    return True
+
+
+async def _queue_verification(session: AsyncSession, user: User) -> None:
+    token = await one_time.issue(
+        session, user_id=user.id, purpose=TokenPurpose.VERIFY_EMAIL, email=user.email
+    )
+    await mail_service.queue_mail(
+        session,
+        to=user.email,
+        template="verify_email",
+        context={"name": user.full_name, "link": mail_service.build_link(VERIFY_PATH, token)},
+    )
+
+
+async def sign_up(session: AsyncSession, *, data: UserCreate) -> User:
+    """Create an account and mail a verification link.
+
+    A taken email answers exactly like a new account (a user object that is never stored), so the
+    answer does not tell whether the address has an account; usernames are public, so a taken one is
+    a 409.
+    """
+    check_new_password(data.password, field="password")
+    if await _get_by(session, username=data.username):
+        raise Conflict(USERNAME_TAKEN, field="username")
+    user = User(
+        email=data.email,
+        username=data.username,
+        full_name=data.full_name,
+        password_hash=await hash_password(data.password),
+    )
+    if await _get_by(session, email=data.email) is None and await _insert(session, user):
+        SIGNUPS.inc()
+        await _queue_verification(session, user)
+        return user
+    if await _get_by(session, username=data.username):
+        raise Conflict(USERNAME_TAKEN, field="username")
+    return User(email=data.email, username=data.username, full_name=data.full_name, password_hash="")
+
+
+async def create_superuser(session: AsyncSession, *, data: UserCreate) -> User:
+    """Create a verified superuser (the management command; taken names are plain errors here)."""
+    check_new_password(data.password, field="password")
+    if await _get_by(session, email=data.email):
+        raise Conflict("That email address already has an account.", field="email")
+    if await _get_by(session, username=data.username):
+        raise Conflict(USERNAME_TAKEN, field="username")
+    user = User(
+        email=data.email,
+        username=data.username,
+        full_name=data.full_name,
+        password_hash=await hash_password(data.password),
+        is_verified=True,
+        is_superuser=True,
+    )
+    if not await _insert(session, user):
+        raise Conflict("That email address or username was just taken.", field="email")
+    return user
+
+
+async def get_profile(session: AsyncSession, *, actor: User, user_id: uuid.UUID) -> UserProfile:
+    """Another user's public profile (any logged-in user may see it)."""
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return UserProfile.model_validate(user)
+
+
+async def update_settings(session: AsyncSession, *, principal: Principal, data: UserSettingsUpdate) -> User:
+    """Change the profile; a new email or password needs the current password.
+
+    A new password ends every other session. A new email is only mailed a confirmation link: the
+    address changes when it is confirmed. A new email that already has an account answers the same
+    way but mails nothing, so the answer does not reveal the account.
+    """
+    user = principal.user
+    changes_email = data.email is not None and data.email != user.email
+    if changes_email or data.new_password is not None:
+        if data.current_password is None:
+            raise Invalid(
+                "Enter your current password to change your email or password.", field="current_password"
+            )
+        await auth_service.check_current_password(user, password=data.current_password)
+    new_username = data.username if data.username is not None and data.username != user.username else None
+    if new_username is not None and await _get_by(session, username=new_username):
+        raise Conflict(USERNAME_TAKEN, field="username")
+    if data.full_name is not None:
+        user.full_name = data.full_name
+    now = utcnow()
+    if data.new_password is not None:
+        check_new_password(data.new_password, field="new_password")
+        user.password_hash = await hash_password(data.new_password)
+        user.password_changed_at = now
+        await auth_service.end_sessions(session, user_id=user.id, keep=principal.session_id)
+    if changes_email and data.email is not None:
+        await _start_email_change(session, user=user, new_email=data.email)
+    user.updated_at = now
+    try:
+        async with session.begin_nested():
+            if new_username is not None:
+                user.username = new_username
+            session.add(user)
+    except IntegrityError:
+        raise Conflict(USERNAME_TAKEN, field="username") from None
+    return user
+
+
+async def _start_email_change(session: AsyncSession, *, user: User, new_email: str) -> None:
+    await ratelimit.hit_mail(account=str(user.id))
+    if await _get_by(session, email=new_email):
+        return
+    await one_time.discard(session, user_id=user.id, purpose=TokenPurpose.CHANGE_EMAIL)
+    token = await one_time.issue(session, user_id=user.id, purpose=TokenPurpose.CHANGE_EMAIL, email=new_email)
+    await mail_service.queue_mail(
+        session,
+        to=new_email,
+        template="change_email",
+        context={
+            "name": user.full_name,
+            "link": mail_service.build_link(EMAIL_CONFIRM_PATH, token),
+            "new_email": new_email,
+        },
+    )
+
+
+async def confirm_email_change(session: AsyncSession, *, token: str) -> User:
+    """Switch to the new address once its owner follows the mailed link (this also verifies it)."""
+    used = await one_time.consume(session, token=token, purpose=TokenPurpose.CHANGE_EMAIL)
+    user = await session.get(User, used.user_id)
+    if user is None or used.email is None:
+        raise Invalid(one_time.BAD_TOKEN, field="token")
+    if await _get_by(session, email=used.email):
+        raise Conflict("That email address has meanwhile been taken by another account.", field="email")
+    try:
+        async with session.begin_nested():
+            user.email = used.email
+            user.is_verified = True
+            user.updated_at = utcnow()
+            session.add(user)
+    except IntegrityError:
+        raise Conflict(
+            "That email address has meanwhile been taken by another account.", field="email"
+        ) from None
+    return user
+
+
+async def update_appearance(session: AsyncSession, *, actor: User, data: AppearanceUpdate) -> User:
+    """Change the theme and accent colour (applied on every device the user logs in from)."""
+    if data.theme is not None:
+        actor.theme = data.theme
+    if data.accent_color is not None:
+        actor.accent_color = data.accent_color
+    actor.updated_at = utcnow()
+    session.add(actor)
+    await session.flush()
+    return actor
+
+
+async def _rate_limited_lookup(session: AsyncSession, *, email: str) -> User | None:
+    # Unknown addresses are counted too, so that the limit does not reveal which ones have accounts.
+    user = await _get_by(session, email=email.strip().lower())
+    await ratelimit.hit_mail(account=str(user.id) if user else email.strip().lower())
+    return user
+
+
+async def send_verification(session: AsyncSession, *, email: str) -> None:
+    """Mail a new verification link, if the address has an unverified account (the answer never says)."""
+    user = await _rate_limited_lookup(session, email=email)
+    if user is not None and not user.is_verified:
+        await _queue_verification(session, user)
+
+
+async def verify_email(session: AsyncSession, *, token: str) -> User:
+    """Mark the address verified with the mailed token (only if it is still the account's address)."""
+    used = await one_time.consume(session, token=token, purpose=TokenPurpose.VERIFY_EMAIL)
+    user = await session.get(User, used.user_id)
+    if user is None or used.email != user.email:
+        raise Invalid(one_time.BAD_TOKEN, field="token")
+    user.is_verified = True
+    user.updated_at = utcnow()
+    session.add(user)
+    return user
+
+
+async def send_password_reset(session: AsyncSession, *, email: str) -> None:
+    """Mail a password-reset link, if the address has an account (the answer never says)."""
+    user = await _rate_limited_lookup(session, email=email)
+    if user is None:
+        return
+    token = await one_time.issue(
+        session, user_id=user.id, purpose=TokenPurpose.RESET_PASSWORD, email=user.email
+    )
+    await mail_service.queue_mail(
+        session,
+        to=user.email,
+        template="reset_password",
+        context={"name": user.full_name, "link": mail_service.build_link(RESET_PATH, token)},
+    )
+
+
+async def reset_password(session: AsyncSession, *, token: str, password: str) -> None:
+    """Set a new password with the mailed token; every session ends and other reset links die."""
+    check_new_password(password, field="password")
+    used = await one_time.consume(session, token=token, purpose=TokenPurpose.RESET_PASSWORD)
+    user = await session.get(User, used.user_id)
+    if user is None:
+        raise Invalid(one_time.BAD_TOKEN, field="token")
+    now = utcnow()
+    user.password_hash = await hash_password(password)
+    user.password_changed_at = now
+    user.updated_at = now
+    if used.email == user.email:
+        user.is_verified = True
+    session.add(user)
+    await one_time.discard(session, user_id=user.id, purpose=TokenPurpose.RESET_PASSWORD)
+    await auth_service.end_sessions(session, user_id=user.id)

@@ -1,0 +1,63 @@
+"""Schemathesis hooks (loaded by the CLI through SCHEMATHESIS_HOOKS): who each fuzzed request acts as.
+
+- Superuser routes (`/api/v1/redis`) run as the superuser.
+- Operations that end log-in sessions (log out, revoke sessions) run as a second verified user with a
+  fresh session per case, so they never end the session the rest of the run uses.
+- Everything else runs as the main verified user.
+
+Logins come from an address of their own (X-Forwarded-For, trusted from loopback) so the fuzzer's
+own failed log-ins, which the per-address limit counts, never lock the run's users out.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import httpx
+import schemathesis
+
+LOGIN_ADDRESS = "127.0.0.2"
+SESSION_ENDING = {
+    ("POST", "/api/v1/user/logout"),
+    ("DELETE", "/api/v1/user/sessions"),
+    ("DELETE", "/api/v1/user/sessions/{session_id}"),
+}
+
+
+def _login(login: str) -> str:
+    response = httpx.post(
+        f"{os.environ['FUZZ_BASE_URL']}/api/v1/user/auth",
+        json={"login": login, "password": os.environ["FUZZ_PASSWORD"]},
+        headers={"X-Forwarded-For": LOGIN_ADDRESS},
+        timeout=10,
+    )
+    response.raise_for_status()
+    token: str = response.json()["access_token"]
+    return token
+
+
+@schemathesis.auth(refresh_interval=None)
+class RunUsers:
+    """Bearer tokens per kind of operation (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._cached: dict[str, str] = {}
+
+    def _cached_login(self, login: str) -> str:
+        if login not in self._cached:
+            self._cached[login] = _login(login)
+        return self._cached[login]
+
+    def get(self, case: Any, context: Any) -> str:
+        """The token for this case's operation."""
+        operation = context.operation
+        if operation.path.startswith("/api/v1/redis"):
+            return self._cached_login(os.environ["FUZZ_SUPERUSER"])
+        if (operation.method.upper(), operation.path) in SESSION_ENDING:
+            return _login(os.environ["FUZZ_SESSIONS_USER"])
+        return self._cached_login(os.environ["FUZZ_USER"])
+
+    def set(self, case: Any, data: str, context: Any) -> None:
+        """Send it as a bearer token."""
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}

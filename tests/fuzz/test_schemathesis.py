@@ -1,0 +1,109 @@
+"""Schemathesis against /api/openapi.json of the running API: every operation, positive and negative
+examples, every check. Zero server errors and zero schema violations.
+
+The CLI runs its four phases (schema examples, coverage of boundaries and negative cases, random
+fuzzing, and stateful sequences that feed one answer's ids into the next call) against a uvicorn
+server of the suite's database, as the users `tests/fuzz/hooks.py` picks per operation.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.factories.users import DEFAULT_PASSWORD, make_user
+from tests.fixtures.mail import Mailbox
+from tests.resilience.processes import ROOT, VENV_BIN, AppServer
+
+# Bounded so the run takes a few minutes on two cores; SCHEMATHESIS_MAX_EXAMPLES raises it locally.
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "25"))
+SEED = os.environ.get("SCHEMATHESIS_SEED", "20261126")
+RUN_TIMEOUT_SECONDS = 600
+ARTIFACTS = ROOT / "test-artifacts"
+CONFIG = Path(__file__).with_name("schemathesis.toml")
+
+
+@pytest.fixture(scope="module")
+def fuzz_server(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator[AppServer]:
+    """The API served alone by uvicorn on the suite's database, Redis and SMTP server."""
+    # A long access-token lifetime: the run's main session must outlive the run.
+    server = AppServer(
+        env={"BACKEND_ACCESS_TOKEN_MINUTES": "120"},
+        log_path=tmp_path_factory.mktemp("fuzz") / "app.log",
+    )
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+async def fuzz_users() -> AsyncIterator[dict[str, str]]:
+    """The accounts the run acts as, by the environment variable the hooks read."""
+    user = await make_user(verified=True)
+    sessions_user = await make_user(verified=True)
+    superuser = await make_user(verified=True, superuser=True)
+    yield {
+        "FUZZ_USER": user.email,
+        "FUZZ_SESSIONS_USER": sessions_user.email,
+        "FUZZ_SUPERUSER": superuser.email,
+    }
+
+
+def _schemathesis(
+    server: AppServer, users: dict[str, str], report_dir: Path
+) -> subprocess.CompletedProcess[str]:
+    command = [
+        str(VENV_BIN / "schemathesis"),
+        *("--config-file", str(CONFIG)),
+        "run",
+        f"{server.url}/api/openapi.json",
+        *("--checks", "all"),
+        *("--mode", "all"),
+        *("--phases", "examples,coverage,fuzzing,stateful"),
+        *("--max-examples", str(MAX_EXAMPLES)),
+        *("--seed", SEED),
+        # One worker: hypothesis describes strategies with ast.parse, which CPython 3.11 can fail in
+        # concurrent threads ("AST constructor recursion depth mismatch").
+        *("--workers", "1"),
+        *("--request-timeout", "10"),
+        *("--report", "json", "--report-dir", str(report_dir)),
+        "--no-color",
+    ]
+    env = {
+        **os.environ,
+        **users,
+        "FUZZ_BASE_URL": server.url,
+        "FUZZ_PASSWORD": DEFAULT_PASSWORD,
+        "SCHEMATHESIS_HOOKS": "tests.fuzz.hooks",
+        "PYTHONPATH": str(ROOT),
+    }
+    return subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT_SECONDS, check=False
+    )
+
+
+def _server_errors(server: AppServer) -> str:
+    lines = server.log().splitlines()
+    return "\n".join(line for line in lines if '"level": "ERROR"' in line or "Traceback" in line)
+
+
+def test_every_operation_conforms_to_the_schema(
+    fuzz_server: AppServer, fuzz_users: dict[str, str], tmp_path: Path
+) -> None:
+    result = _schemathesis(fuzz_server, fuzz_users, tmp_path)
+    output = result.stdout + result.stderr
+    print(output)
+    (ARTIFACTS / "schemathesis.txt").write_text(output)
+    assert result.returncode == 0, f"schemathesis found problems:\n{output}\n{_server_errors(fuzz_server)}"
+    assert not _server_errors(fuzz_server)
+    reports = list(tmp_path.glob("*.json"))
+    assert reports, output
+    report = json.loads(reports[0].read_text())
+    print(json.dumps(report.get("summary", report), indent=1)[:3000])
