@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bench.infra import ROOT
+
 if TYPE_CHECKING:
     from bench.server import AppServer
 
@@ -82,7 +84,7 @@ def summarize(path: Path) -> dict[str, Any]:
     app_frames = collections.Counter({frame: count for frame, count in inside.items() if "teamsapp" in frame})
     return {
         "samples": total,
-        "file": str(path),
+        "file": str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path),
         "own_time": top(own) if total else [],
         "inside_app_code": top(app_frames) if total else [],
     }

@@ -243,7 +243,6 @@ def chart(result: dict[str, Any], path: Path) -> bool:
     _marks(left, entries, "reference", lambda entry: (entry.get("reference") or {}).get("req_per_s"))
     _marks(left, entries, "target", lambda entry: entry.get("target_req_per_s"))
     _labels(left, positions, rates, "{:,.0f}")
-    left.set_xscale("log")
     left.set_xlabel("requests per second (log); dashed: the ceiling")
     left.set_yticks(positions, [entry["title"] for entry in entries])
     left.invert_yaxis()
@@ -251,7 +250,6 @@ def chart(result: dict[str, Any], path: Path) -> bool:
     right.barh(positions, p99s, color=colours)
     _marks(right, entries, "target", lambda entry: entry.get("target_p99_ms"))
     _labels(right, positions, p99s, "{:,.0f} ms")
-    right.set_xscale("log")
     right.set_xlabel("p99 latency, ms (log)")
     handles = [
         Patch(color=GREY, label="ceiling (empty route)"),
@@ -287,8 +285,10 @@ def _marks(axes: Any, entries: list[dict[str, Any]], kind: str, value: Any) -> N
 
 
 def _labels(axes: Any, positions: list[int], values: list[float], template: str) -> None:
-    low, high = axes.get_xlim()
-    axes.set_xlim(low, max(high, max(values) * 4))  # room for the last label on a log axis
+    marks = [value for line in axes.get_lines() for value in line.get_xdata()]
+    axes.set_xscale("log")
+    # From below the smallest bar to well past the largest, leaving room for the labels.
+    axes.set_xlim(min([*values, *marks]) / 2, max([*values, *marks]) * 4)
     for position, value in zip(positions, values, strict=True):
         axes.annotate(
             template.format(value), (value, position), xytext=(3, 0), textcoords="offset points",

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from teamsapp.core.errors import DomainError, RateLimited
 
@@ -34,6 +35,13 @@ async def _database_down(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": "The database is unavailable; try again shortly."}, status_code=503)
 
 
+async def _pool_exhausted(_request: Request, exc: Exception) -> JSONResponse:
+    logger.error("no database connection free within the pool timeout")
+    return JSONResponse(
+        {"detail": "The server is busy; try again shortly."}, status_code=503, headers={"Retry-After": "1"}
+    )
+
+
 async def _data_refused(_request: Request, exc: Exception) -> JSONResponse:
     # The schemas should refuse such input first; this keeps a value PostgreSQL cannot store a 422.
     logger.warning("the database refused a value: %s", exc.__class__.__name__)
@@ -51,5 +59,6 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on the API app."""
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(OperationalError, _database_down)
+    app.add_exception_handler(PoolTimeout, _pool_exhausted)
     app.add_exception_handler(DataError, _data_refused)
     app.add_exception_handler(RedisError, _redis_down)

@@ -14,7 +14,14 @@ from teamsapp.auth import ratelimit, tokens
 from teamsapp.core.config import get_settings
 from teamsapp.core.db import session_scope
 from teamsapp.core.errors import Invalid, NotFound, RateLimited, Unauthorized
-from teamsapp.core.security import hash_password, new_token, password_too_long, token_hash, verify_password
+from teamsapp.core.security import (
+    hash_password,
+    new_token,
+    password_check_gate,
+    password_too_long,
+    token_hash,
+    verify_password,
+)
 from teamsapp.models import LoginSession, User
 from teamsapp.models.base import utcnow
 from teamsapp.observability.metrics import LOGINS, TOKENS_ISSUED, TOKENS_USED
@@ -108,6 +115,13 @@ async def login(session: AsyncSession, *, login: str, password: str, device: str
     """Check the credentials (rate limited per account and per address) and open a session."""
     if password_too_long(password):
         raise Invalid("The password is longer than 72 bytes.", field="password")
+    async with password_check_gate():
+        return await _check_credentials(session, login=login, password=password, device=device, ip=ip)
+
+
+async def _check_credentials(
+    session: AsyncSession, *, login: str, password: str, device: str, ip: str
+) -> TokenPair:
     user = await find_user_by_login(session, login=login)
     account = str(user.id) if user else login.strip().lower()
     try:
@@ -193,12 +207,16 @@ async def authenticate(session: AsyncSession, *, access_token: str) -> Principal
     """The caller of a valid access token whose session is live and whose password has not changed since."""
     claims = tokens.decode_access_token(access_token)
     now = utcnow()
-    login_session = await session.get(LoginSession, claims.session_id)
-    if login_session is None or login_session.user_id != claims.user_id or not _active(login_session, now):
+    # One round trip for the session and its user: this runs on every authenticated request.
+    result = await session.exec(
+        select(LoginSession, User)
+        .join(User, col(User.id) == col(LoginSession.user_id))
+        .where(col(LoginSession.id) == claims.session_id, col(User.id) == claims.user_id)
+    )
+    row = result.first()
+    if row is None or not _active(row[0], now):
         raise Unauthorized(SESSION_ENDED)
-    user = await session.get(User, claims.user_id)
-    if user is None:
-        raise Unauthorized(SESSION_ENDED)
+    login_session, user = row
     if claims.issued_at < user.password_changed_at.timestamp():
         raise Unauthorized("The password changed since this token was issued; refresh it or log in again.")
     if now - login_session.last_seen_at > LAST_SEEN_STEP:

@@ -88,18 +88,26 @@ class AppServer:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
+def _generated(directory: str, names: list[str]) -> set[str]:
+    # Bytecode, and the work tree's own build output: each instance builds its frontend itself.
+    skipped = {"__pycache__"}
+    if Path(directory).name == ".web":
+        skipped |= {"build", ".states"}
+    return skipped & set(names)
+
+
 class ReflexInstance:
     """The full app as `make run` serves it (`reflex run --env prod --single-port`), from a copy of
     the app of its own: each instance builds into its own `.web`, never the work tree's.
     """
 
-    COPIED = ("rxconfig.py", "teamsapp", "assets", ".web")
+    COPIED = ("rxconfig.py", "alembic.ini", "alembic", "teamsapp", "assets", ".web")
 
     def __init__(self, *, base: Path, name: str, env: dict[str, str]) -> None:
         self.dir = base / name
         self.port = services.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = base / f"{name}.log"
+        self.log_path = ROOT / "test-artifacts" / f"resilience-{name}.log"
         self.env = {
             **os.environ,
             **env,
@@ -117,14 +125,21 @@ class ReflexInstance:
 
         _bun_path()
         self.dir.mkdir(parents=True, exist_ok=True)
+        self.log_path.parent.mkdir(exist_ok=True)
         for name in self.COPIED:
             source = ROOT / name
-            if source.is_dir():
-                ignore = shutil.ignore_patterns("__pycache__")
-                shutil.copytree(source, self.dir / name, symlinks=True, ignore=ignore, dirs_exist_ok=True)
-            else:
+            if not source.is_dir():
                 shutil.copy2(source, self.dir / name)
-        with self.log_path.open("ab") as log:
+                continue
+            try:
+                shutil.copytree(source, self.dir / name, symlinks=True, ignore=_generated, dirs_exist_ok=True)
+            except shutil.Error as error:
+                # Another build may be rewriting the work tree's generated files meanwhile; this
+                # instance compiles its own, so only the installed packages must be complete.
+                missing = [problem for problem in error.args[0] if "No such file" in str(problem[2])]
+                if len(missing) != len(error.args[0]):
+                    raise
+        with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 [str(VENV_BIN / "reflex"), "run", "--env", "prod", "--single-port"],
                 cwd=self.dir,
