@@ -14,7 +14,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup run dev migrate revision lint fmt test bench
+.PHONY: help setup run dev migrate revision lint fmt test bench soak
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -61,3 +61,6 @@ test: $(VENV)/.dev $(BUN) lint  ## lint, then the whole suite on PostgreSQL, Red
 
 bench: $(VENV)/.dev $(BUN)  ## measure throughput and latency (QUICK=1 for a short run)
 	$(BIN)/python -m bench $(if $(QUICK),--quick,)
+
+soak: $(VENV)/.dev  ## ten minutes of mixed traffic on one worker: errors, memory, connections, fds
+	$(BIN)/python -m tests.resilience.soak $(if $(SOAK_SECONDS),--seconds $(SOAK_SECONDS),)
