@@ -12,9 +12,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
 from bench.infra import ROOT
+from tests.live import wait_until_up
 
 START_TIMEOUT_SECONDS = 600
 STOP_TIMEOUT_SECONDS = 20
@@ -186,25 +185,18 @@ class AppServer:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
-        self._wait_until_up()
+        wait_until_up(
+            self.url,
+            self.process,
+            log_path=self.log_path,
+            probe="/ping",
+            timeout=START_TIMEOUT_SECONDS,
+            interval=0.5,
+            error=ServerFailed,
+        )
         self.startup_seconds = time.monotonic() - started
         self.sampler = MemorySampler(self.process.pid)
         self.sampler.start()
-
-    def _wait_until_up(self) -> None:
-        assert self.process is not None
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise ServerFailed(f"the app exited with {self.process.returncode}; see {self.log_path}")
-            try:
-                api_up = httpx.get(f"{self.url}/ping", timeout=2).status_code == 200
-                if api_up and httpx.get(self.url, timeout=5).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        raise ServerFailed(f"the app did not start within {START_TIMEOUT_SECONDS}s; see {self.log_path}")
 
     def worker_rss_kb(self) -> list[int]:
         """The current RSS of each worker process."""

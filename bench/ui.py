@@ -17,16 +17,9 @@ import httpx
 from bench import events, infra
 from bench.figures import UI_INTERACTIVE_MS, UI_ROUND_TRIP_P50_MS, UI_ROUND_TRIP_P99_MS
 from bench.plan import Plan
+from tests.live import CHROMIUM, CHROMIUM_ARGS
 
 LOGIN_PAGE = "/login"
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PAGE_TIMEOUT_MS = 30_000
 # Recorded in the page before any of its scripts run.
 MARKERS_SCRIPT = """

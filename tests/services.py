@@ -1,10 +1,18 @@
-"""The real PostgreSQL and Redis the suite runs on: reachability, a throwaway database per run."""
+"""The real PostgreSQL and Redis the suite runs on: reachability, a throwaway database per run,
+and a private Redis server a test may stop (never the shared one).
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import signal
 import socket
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
 
 import psycopg
 import redis
@@ -72,3 +80,61 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def wait_for(check: Callable[[], bool], *, timeout: float, what: str) -> None:
+    """Poll `check` until it is true; fail naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except Exception:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{what} not reached within {timeout}s")
+
+
+def stop_process(process: subprocess.Popen[bytes], *, timeout: float = 20) -> None:
+    """SIGTERM the process group started with `start_new_session=True`; SIGKILL it if it lingers."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+class PrivateRedis:
+    """A redis-server of its own on a free port, without persistence, logging to `log_dir` if given."""
+
+    START_TIMEOUT_SECONDS = 60
+
+    def __init__(self, log_dir: Path | None = None) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.log_path = log_dir / "redis.log" if log_dir else None
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start the server and wait for PONG."""
+        binary = shutil.which("redis-server")
+        assert binary, "redis-server is needed for the tests that stop Redis"
+        command = [binary, "--bind", "127.0.0.1", "--port", str(self.port)]
+        command += ["--save", "", "--appendonly", "no"]
+        with (self.log_path or Path(os.devnull)).open("ab") as log:
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        wait_for(
+            lambda: bool(redis.Redis(port=self.port, socket_timeout=1).ping()),
+            timeout=self.START_TIMEOUT_SECONDS,
+            what=f"private Redis on {self.port}",
+        )
+
+    def stop(self) -> None:
+        """Stop the server by its PID, as an outage would."""
+        if self.process is not None:
+            stop_process(self.process)

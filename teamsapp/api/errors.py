@@ -1,18 +1,86 @@
-"""One place that turns domain and infrastructure errors into `{"detail": ...}` answers."""
+"""One place that turns domain and infrastructure errors into `{"detail": ...}` answers, and the
+models and `responses=` entries that document those answers in the OpenAPI schema.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from teamsapp.core.errors import DomainError, RateLimited
+from teamsapp.core.errors import DomainError, RateLimited, Unauthorized
 
 logger = logging.getLogger(__name__)
+
+Responses = dict[int | str, dict[str, Any]]
+
+
+class ErrorPublic(BaseModel):
+    """A refused request: what went wrong and, when it is about one input, which field."""
+
+    detail: str
+    field: str | None = None
+
+
+class ValidationIssue(BaseModel):
+    """One input the schema refused: where it is (`loc`), why (`msg`) and the error `type`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class InvalidPublic(BaseModel):
+    """Refused input: the schema's list of issues, or one broken rule with the `field` it is about."""
+
+    detail: str | list[ValidationIssue]
+    field: str | None = None
+
+
+def error_model(code: int) -> type[BaseModel]:
+    """The body of an error status: a 422 may also be FastAPI's list of validation issues."""
+    return InvalidPublic if code == 422 else ErrorPublic
+
+
+DESCRIPTIONS = {
+    401: "No valid access token (missing, expired, tampered with, or its session ended)",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Conflict, such as a taken username",
+    422: "Invalid input; `field` names it",
+    429: "Rate limited; retry after `Retry-After` seconds",
+    503: "Redis is down: rate-limited actions fail closed",
+}
+_HEADERS = {
+    401: {"WWW-Authenticate": {"description": "`Bearer` (RFC 6750)", "schema": {"type": "string"}}},
+    429: {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
+}
+
+
+def errors(*codes: int, wording: Mapping[int, str] = DESCRIPTIONS, **described: str) -> Responses:
+    """The `responses=` entry documenting the error statuses a route can answer.
+
+    `wording` gives each status its description; `e403="..."` overrides the one of a status.
+    """
+    documented: Responses = {}
+    for code in codes:
+        entry: dict[str, Any] = {
+            "model": error_model(code),
+            "description": described.get(f"e{code}", wording[code]),
+        }
+        if code in _HEADERS:
+            entry["headers"] = _HEADERS[code]
+        documented[code] = entry
+    return documented
 
 
 async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -20,7 +88,12 @@ async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     body: dict[str, object] = {"detail": exc.detail}
     if exc.field:
         body["field"] = exc.field
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    headers = None
+    if isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after)}
+    elif isinstance(exc, Unauthorized):
+        # RFC 6750 section 3: a 401 names the scheme the client must authenticate with.
+        headers = {"WWW-Authenticate": "Bearer"}
     return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
 

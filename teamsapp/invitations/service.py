@@ -87,12 +87,22 @@ async def _authorize(
     return invitation, role
 
 
+async def _authorize_manage(session: AsyncSession, *, actor: User, invitation_id: uuid.UUID) -> Invitation:
+    # Disabling or deleting an owner invitation is an owner's act, like creating one.
+    invitation, role = await _authorize(
+        session, actor=actor, invitation_id=invitation_id, action=Action.MANAGE_INVITATION, lock=True
+    )
+    permissions.require(role, Action.MANAGE_INVITATION, target=Role(invitation.role))
+    return invitation
+
+
 async def create_invitation(
     session: AsyncSession, *, actor: User, data: InvitationCreate
 ) -> InvitationCreated:
     """Invite to a team (owners and admins; owners only for the owner role); mails bound invitations."""
+    # A shared lock: invitations are created side by side, but never during a role change or deletion.
     team, actor_role = await team_service.authorize(
-        session, actor=actor, team_id=data.team_id, action=Action.INVITE, lock=True
+        session, actor=actor, team_id=data.team_id, action=Action.INVITE, lock=True, shared=True
     )
     role = data.role or Role(team.default_role)
     permissions.require(actor_role, Action.INVITE, new=role)
@@ -163,10 +173,7 @@ async def toggle_invitation(
     session: AsyncSession, *, actor: User, invitation_id: uuid.UUID
 ) -> InvitationPublic:
     """Disable an invitation, or enable it again (owners and admins)."""
-    invitation, role = await _authorize(
-        session, actor=actor, invitation_id=invitation_id, action=Action.MANAGE_INVITATION, lock=True
-    )
-    permissions.require(role, Action.MANAGE_INVITATION, target=Role(invitation.role))
+    invitation = await _authorize_manage(session, actor=actor, invitation_id=invitation_id)
     invitation.disabled = not invitation.disabled
     session.add(invitation)
     await session.flush()
@@ -183,10 +190,7 @@ async def toggle_invitation(
 
 async def delete_invitation(session: AsyncSession, *, actor: User, invitation_id: uuid.UUID) -> None:
     """Delete an invitation; its link stops working (owners and admins)."""
-    invitation, role = await _authorize(
-        session, actor=actor, invitation_id=invitation_id, action=Action.MANAGE_INVITATION, lock=True
-    )
-    permissions.require(role, Action.MANAGE_INVITATION, target=Role(invitation.role))
+    invitation = await _authorize_manage(session, actor=actor, invitation_id=invitation_id)
     await session.delete(invitation)
     await session.flush()
     await audit.record(

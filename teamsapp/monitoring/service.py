@@ -8,7 +8,7 @@ import functools
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import Connection, inspect, text
 
 from teamsapp.core.config import ROOT
 from teamsapp.core.db import get_engine
@@ -41,9 +41,16 @@ def migration_head() -> str | None:
     return ScriptDirectory.from_config(config).get_current_head()
 
 
+def _has_version_table(connection: Connection) -> bool:
+    return inspect(connection).has_table("alembic_version")
+
+
 async def _database() -> tuple[str, str | None]:
     async with get_engine().connect() as connection:
         await connection.execute(text("SELECT 1"))
+        # A reachable database that was never migrated is up; `down` names the migrations instead.
+        if not await connection.run_sync(_has_version_table):
+            return "ok", None
         revision = (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalar()
     return "ok", revision
 

@@ -28,6 +28,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from teamsapp.observability.multiprocess import process_exists
+
 # The `_created` series double the series count and no dashboard or alert here reads them.
 disable_created_metrics()  # type: ignore[no-untyped-call]
 
@@ -135,21 +137,11 @@ if not MULTIPROCESS:
 _LIVE_GAUGE_FILE = re.compile(r"^gauge_live[a-z]+_(\d+)\.db$")
 
 
-def _process_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def reap_dead_processes(path: str) -> None:
     """Drop the live gauges of workers that died without cleaning up (their counters stay)."""
     for name in os.listdir(path):
         match = _LIVE_GAUGE_FILE.match(name)
-        if match and not _process_exists(int(match.group(1))):
+        if match and not process_exists(int(match.group(1))):
             multiprocess.mark_process_dead(int(match.group(1)), path)  # type: ignore[no-untyped-call]
 
 

@@ -30,7 +30,8 @@ def _is_reflex_run(argv: list[str]) -> bool:
     return program.name == "reflex" or program.parent.name == "reflex"
 
 
-def _process_exists(pid: int) -> bool:
+def process_exists(pid: int) -> bool:
+    """Whether a process with this id runs (one of another user counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -56,7 +57,7 @@ def remove_abandoned_dirs(parent: Path, keep: Path) -> None:
         # An empty directory may belong to a server still starting: only an old one is abandoned.
         if not pids and time.time() - path.stat().st_mtime < EMPTY_DIR_GRACE_SECONDS:
             continue
-        if not any(pid and _process_exists(pid) for pid in pids):
+        if not any(pid and process_exists(pid) for pid in pids):
             shutil.rmtree(path, ignore_errors=True)
 
 

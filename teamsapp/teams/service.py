@@ -41,10 +41,17 @@ LAST_OWNER_LEAVE = "A team needs at least one owner: make someone else owner fir
 ROLE_ORDER = {Role.OWNER: 0, Role.ADMIN: 1, Role.MEMBER: 2}
 
 
-async def lock_team(session: AsyncSession, team_id: uuid.UUID) -> Team | None:
-    """The team, locked until the transaction ends (`FOR UPDATE`), fresh from the database."""
+async def lock_team(session: AsyncSession, team_id: uuid.UUID, *, shared: bool = False) -> Team | None:
+    """The team, locked until the transaction ends, fresh from the database.
+
+    `FOR UPDATE` by default; `shared` takes `FOR SHARE`, which holders of the same kind pass side by
+    side (many invitations created at once) while every `FOR UPDATE` change still waits for them.
+    """
     result = await session.exec(
-        select(Team).where(Team.id == team_id).with_for_update().execution_options(populate_existing=True)
+        select(Team)
+        .where(Team.id == team_id)
+        .with_for_update(read=shared)
+        .execution_options(populate_existing=True)
     )
     return result.first()
 
@@ -84,9 +91,10 @@ async def authorize(
     action: Action,
     lock: bool,
     hidden: str = TEAM_NOT_FOUND,
+    shared: bool = False,
 ) -> tuple[Team, Role]:
     """The team and the actor's role, if the actor may do `action`; optionally locking the team row."""
-    team = await lock_team(session, team_id) if lock else await session.get(Team, team_id)
+    team = await lock_team(session, team_id, shared=shared) if lock else await session.get(Team, team_id)
     role = await role_of(session, team_id=team_id, user_id=actor.id) if team else None
     permissions.require_any(role, action, hidden=hidden)
     assert team is not None and role is not None

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Any, ClassVar, TypeVar
 
 import reflex as rx
 from pydantic import BaseModel, ValidationError
+from reflex.event import EventSpec
 
 from teamsapp.core.errors import DomainError
+from teamsapp.ui.state.auth import failure
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 VALUE_MAX = 10_000
+
+Action = Callable[[], Awaitable[list[EventSpec]]]
 
 
 def _message(error: Mapping[str, Any]) -> str:
@@ -71,7 +75,10 @@ def parse(
 
 
 class FormMixin(rx.State, mixin=True):
-    """A form's field messages and its running flag; the page names its schema in `_schema`."""
+    """A form's field messages and its running flag; the page names its schema in `_schema`.
+
+    A refusal about no field of the form is a toast (or the way to log in) unless `_refused` says otherwise.
+    """
 
     errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
     running: rx.Field[bool] = rx.field(False)
@@ -102,3 +109,46 @@ class FormMixin(rx.State, mixin=True):
             return False
         self.errors = {**self.errors, field: error.detail}
         return True
+
+    def _reset_form(self) -> None:
+        self.errors = {}
+        self.running = False
+
+    async def _refused(self, error: DomainError) -> EventSpec | None:
+        return await failure(self, error)
+
+    async def _submit(self, action: Action, *, by_field: bool = True) -> AsyncIterator[EventSpec | None]:
+        """Run the form's action with the spinner on, then yield its events or show why it was refused.
+
+        `by_field=False` hands every refusal to `_refused`, even one that names a field.
+        """
+        self.running = True
+        yield None
+        try:
+            events = await action()
+        except DomainError as error:
+            self.running = False
+            if not (by_field and self._field_error(error)):
+                yield await self._refused(error)
+            return
+        self.running = False
+        for event in events:
+            yield event
+
+
+class PublicFormMixin(FormMixin, mixin=True):
+    """A form on a public page: a refusal about no field is shown above the form, in `message`."""
+
+    message: rx.Field[str] = rx.field("")
+
+    def _reset_form(self) -> None:
+        super()._reset_form()
+        self.message = ""
+
+    async def _refused(self, error: DomainError) -> EventSpec | None:
+        self.message = error.detail
+        return None
+
+    def _submit(self, action: Action, *, by_field: bool = True) -> AsyncIterator[EventSpec | None]:
+        self.message = ""
+        return super()._submit(action, by_field=by_field)

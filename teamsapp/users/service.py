@@ -87,15 +87,40 @@ async def _insert(session: AsyncSession, user: User) -> bool:
     return True
 
 
-async def _queue_verification(session: AsyncSession, user: User) -> None:
-    token = await one_time.issue(
-        session, user_id=user.id, purpose=TokenPurpose.VERIFY_EMAIL, email=user.email
-    )
+async def _mail_link(
+    session: AsyncSession,
+    user: User,
+    *,
+    purpose: TokenPurpose,
+    template: str,
+    path: str,
+    to: str | None = None,
+    **context: str,
+) -> None:
+    """Issue a one-time token bound to `to` (the account's address by default) and mail its link there."""
+    address = to or user.email
+    token = await one_time.issue(session, user_id=user.id, purpose=purpose, email=address)
+    link = mail_service.build_link(path, token)
     await mail_service.queue_mail(
-        session,
-        to=user.email,
-        template="verify_email",
-        context={"name": user.full_name, "link": mail_service.build_link(VERIFY_PATH, token)},
+        session, to=address, template=template, context={"name": user.full_name, "link": link, **context}
+    )
+
+
+async def _queue_verification(session: AsyncSession, user: User) -> None:
+    await _mail_link(
+        session, user, purpose=TokenPurpose.VERIFY_EMAIL, template="verify_email", path=VERIFY_PATH
+    )
+
+
+async def _new_user(data: UserCreate, *, superuser: bool = False) -> User:
+    """An unsaved user with the password hashed; a superuser starts verified."""
+    return User(
+        email=data.email,
+        username=data.username,
+        full_name=data.full_name,
+        password_hash=await hash_password(data.password),
+        is_verified=superuser,
+        is_superuser=superuser,
     )
 
 
@@ -109,12 +134,7 @@ async def sign_up(session: AsyncSession, *, data: UserCreate) -> User:
     check_new_password(data.password, field="password")
     if await _get_by(session, username=data.username):
         raise Conflict(USERNAME_TAKEN, field="username")
-    user = User(
-        email=data.email,
-        username=data.username,
-        full_name=data.full_name,
-        password_hash=await hash_password(data.password),
-    )
+    user = await _new_user(data)
     if await _get_by(session, email=data.email) is None and await _insert(session, user):
         SIGNUPS.inc()
         await _queue_verification(session, user)
@@ -131,14 +151,7 @@ async def create_superuser(session: AsyncSession, *, data: UserCreate) -> User:
         raise Conflict("That email address already has an account.", field="email")
     if await _get_by(session, username=data.username):
         raise Conflict(USERNAME_TAKEN, field="username")
-    user = User(
-        email=data.email,
-        username=data.username,
-        full_name=data.full_name,
-        password_hash=await hash_password(data.password),
-        is_verified=True,
-        is_superuser=True,
-    )
+    user = await _new_user(data, superuser=True)
     if not await _insert(session, user):
         raise Conflict("That email address or username was just taken.", field="email")
     return user
@@ -196,16 +209,14 @@ async def _start_email_change(session: AsyncSession, *, user: User, new_email: s
     if await _get_by(session, email=new_email):
         return
     await one_time.discard(session, user_id=user.id, purpose=TokenPurpose.CHANGE_EMAIL)
-    token = await one_time.issue(session, user_id=user.id, purpose=TokenPurpose.CHANGE_EMAIL, email=new_email)
-    await mail_service.queue_mail(
+    await _mail_link(
         session,
-        to=new_email,
+        user,
+        purpose=TokenPurpose.CHANGE_EMAIL,
         template="change_email",
-        context={
-            "name": user.full_name,
-            "link": mail_service.build_link(EMAIL_CONFIRM_PATH, token),
-            "new_email": new_email,
-        },
+        path=EMAIL_CONFIRM_PATH,
+        to=new_email,
+        new_email=new_email,
     )
 
 
@@ -273,14 +284,8 @@ async def send_password_reset(session: AsyncSession, *, email: str) -> None:
     user = await _rate_limited_lookup(session, email=email)
     if user is None:
         return
-    token = await one_time.issue(
-        session, user_id=user.id, purpose=TokenPurpose.RESET_PASSWORD, email=user.email
-    )
-    await mail_service.queue_mail(
-        session,
-        to=user.email,
-        template="reset_password",
-        context={"name": user.full_name, "link": mail_service.build_link(RESET_PATH, token)},
+    await _mail_link(
+        session, user, purpose=TokenPurpose.RESET_PASSWORD, template="reset_password", path=RESET_PATH
     )
 
 

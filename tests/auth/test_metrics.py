@@ -7,7 +7,7 @@ import secrets
 
 import httpx
 
-from tests.factories.users import DEFAULT_PASSWORD, make_user
+from tests.factories.users import DEFAULT_PASSWORD, make_user, new_account
 
 
 async def _value(client: httpx.AsyncClient, sample: str) -> float:
@@ -31,16 +31,7 @@ async def test_signups_and_issued_tokens_are_counted(client: httpx.AsyncClient) 
     signups = "teamsapp_signups_total"
     verify = 'teamsapp_tokens_issued_total{kind="verify_email"}'
     before = (await _value(client, signups), await _value(client, verify))
-    suffix = secrets.token_hex(4)
-    response = await client.post(
-        "/api/v1/user",
-        json={
-            "email": f"m-{suffix}@example.com",
-            "username": f"m_{suffix}",
-            "full_name": "Counted",
-            "password": DEFAULT_PASSWORD,
-        },
-    )
+    response = await client.post("/api/v1/user", json=new_account(full_name="Counted"))
     assert response.status_code == 201
     assert (await _value(client, signups), await _value(client, verify)) == (before[0] + 1, before[1] + 1)
 

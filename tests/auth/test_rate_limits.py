@@ -24,8 +24,8 @@ from teamsapp.core import redis as core_redis
 from teamsapp.core.db import session_scope
 from teamsapp.core.errors import Unauthorized
 from tests import services
-from tests.factories.users import DEFAULT_PASSWORD, login, make_user
-from tests.fixtures.users import PrivateRedis
+from tests.factories.users import DEFAULT_PASSWORD, login, make_user, new_account
+from tests.services import PrivateRedis
 
 AUTH = "/api/v1/user/auth"
 ROOT = Path(__file__).resolve().parents[2]
@@ -241,14 +241,6 @@ async def test_with_redis_down_limited_actions_answer_503_and_the_rest_works(
     ).status_code == 200
     refreshed = await client.post("/api/v1/user/auth/refresh", json={"refresh_token": refresh_token})
     assert refreshed.status_code == 200
-    signup = await client.post(
-        "/api/v1/user",
-        json={
-            "email": f"down-{secrets.token_hex(4)}@example.com",
-            "username": f"down_{secrets.token_hex(4)}",
-            "full_name": "Down",
-            "password": DEFAULT_PASSWORD,
-        },
-    )
+    signup = await client.post("/api/v1/user", json=new_account(full_name="Down"))
     assert signup.status_code == 201
     await private.aclose()

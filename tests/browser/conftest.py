@@ -6,27 +6,17 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, sync_playwright
 
 from tests import services
+from tests.live import CHROMIUM, CHROMIUM_ARGS, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-START_TIMEOUT_SECONDS = 900
 SERVER_ERROR_MARKERS = (
     "Traceback (most recent call last)",
     " ERROR ",
@@ -61,21 +51,6 @@ def _bun_path() -> str:
     return bun
 
 
-def _wait_until_up(server: LiveServer, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the app exited with {process.returncode}; see {server.log_path}")
-        try:
-            healthy = httpx.get(f"{server.url}/api/v1/monitoring/health", timeout=2).status_code == 200
-            if healthy and httpx.get(server.url, timeout=5).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    raise RuntimeError(f"the app did not start within {START_TIMEOUT_SECONDS}s; see {server.log_path}")
-
-
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[LiveServer]:
     """Build and serve the production app on a free loopback port for the whole session."""
@@ -102,7 +77,7 @@ def live_server() -> Iterator[LiveServer]:
             start_new_session=True,
         )
     try:
-        _wait_until_up(server, process)
+        wait_until_up(server.url, process, log_path=server.log_path)
         yield server
     finally:
         os.killpg(process.pid, signal.SIGTERM)

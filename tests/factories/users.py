@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 import httpx
 
@@ -11,6 +12,18 @@ from teamsapp.core.security import hash_password
 from teamsapp.models import User
 
 DEFAULT_PASSWORD = "correct horse battery staple"
+
+
+def new_account(**overrides: Any) -> dict[str, Any]:
+    """A sign-up body (POST /api/v1/user) with a unique email and username; `overrides` replace fields."""
+    suffix = secrets.token_hex(4)
+    return {
+        "email": f"new-{suffix}@example.com",
+        "username": f"new_{suffix}",
+        "full_name": "Ada Lovelace",
+        "password": DEFAULT_PASSWORD,
+        **overrides,
+    }
 
 
 async def make_user(

@@ -18,7 +18,8 @@ import pytest
 
 from tests.factories.users import DEFAULT_PASSWORD, make_user
 from tests.fixtures.mail import Mailbox
-from tests.resilience.processes import ROOT, VENV_BIN, AppServer, PrivateRedis
+from tests.resilience.processes import ROOT, VENV_BIN, AppServer
+from tests.services import PrivateRedis
 
 # Bounded so the run takes a few minutes on two cores; SCHEMATHESIS_MAX_EXAMPLES raises it locally.
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "50"))

@@ -1,52 +1,26 @@
-"""Real processes the observability tests drive: the API server, private PostgreSQL and Redis,
-and a Prometheus server. Each runs on a free loopback port, in a temp dir, and is stopped by PID.
+"""Real processes the observability tests drive: the API server, a private PostgreSQL and a
+Prometheus server (the private Redis is `tests.services.PrivateRedis`). Each runs on a free
+loopback port, in a temp dir, and is stopped by PID.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import psycopg
-import redis
 
 from tests import services
+from tests.services import stop_process, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
 PG_BIN = Path(os.environ.get("TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
 START_TIMEOUT_SECONDS = 60
-
-
-def wait_for(check: Callable[[], bool], *, timeout: float, what: str) -> None:
-    """Poll `check` until it is true; fail naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except Exception:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{what} not reached within {timeout}s")
-
-
-def _stop(process: subprocess.Popen[bytes], *, timeout: float = 20) -> None:
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 class ApiServer:
@@ -89,7 +63,7 @@ class ApiServer:
     def stop(self) -> None:
         """Stop every worker (the process group) and wait for the end."""
         if self.process is not None:
-            _stop(self.process)
+            stop_process(self.process)
 
     def log(self) -> str:
         """Everything the server wrote so far."""
@@ -160,35 +134,6 @@ class PrivatePostgres:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-class PrivateRedis:
-    """A redis-server of its own on a free port, without persistence."""
-
-    def __init__(self, base: Path) -> None:
-        self.port = services.free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.log_path = base / "redis.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        """Start the server and wait for PONG."""
-        command = ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port)]
-        command += ["--save", "", "--appendonly", "no"]
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        wait_for(
-            lambda: bool(redis.Redis(port=self.port, socket_timeout=1).ping()),
-            timeout=START_TIMEOUT_SECONDS,
-            what=f"private Redis on {self.port}",
-        )
-
-    def stop(self) -> None:
-        """Stop the server by its PID."""
-        if self.process is not None:
-            _stop(self.process)
-
-
 class Prometheus:
     """Debian's Prometheus server scraping one target every second, with a temp data dir."""
 
@@ -234,4 +179,4 @@ class Prometheus:
     def stop(self) -> None:
         """Stop the server by its PID."""
         if self.process is not None:
-            _stop(self.process)
+            stop_process(self.process)

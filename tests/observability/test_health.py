@@ -7,15 +7,20 @@ API server at them, stops and restarts each, and never restarts the app.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from alembic import command
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from teamsapp.core.db import create_engine
+from teamsapp.monitoring import service as monitoring_service
+from tests import services
 from tests.conftest import alembic_config
-from tests.observability.processes import ApiServer, PrivatePostgres, PrivateRedis, wait_for
+from tests.observability.processes import ApiServer, PrivatePostgres
+from tests.services import PrivateRedis, wait_for
 
 OUTAGE_TIMEOUT_SECONDS = 30
 HEALTH_FIELDS = {"status", "down", "database", "redis", "migration", "migration_head"}
@@ -109,3 +114,30 @@ async def test_live_and_ready_answer_ok_when_all_is_well(client: httpx.AsyncClie
     ready = await client.get("/api/v1/monitoring/ready")
     assert ready.status_code == 200
     assert ready.json() == {"status": "ok", "down": []}
+
+
+@pytest.fixture
+async def unmigrated_engine() -> AsyncIterator[AsyncEngine]:
+    """An engine on a fresh, empty database: reachable, but no migration has run on it."""
+    url = services.create_database("teamsapp_unmigrated")
+    engine = create_engine(url)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+        services.drop_database(url)
+
+
+async def test_health_answers_503_naming_the_migrations_when_the_database_is_not_migrated(
+    client: httpx.AsyncClient, unmigrated_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(monitoring_service, "get_engine", lambda: unmigrated_engine)
+    for path in ("/api/v1/monitoring/health", "/api/v1/monitoring/ready"):
+        response = await client.get(path)
+        assert response.status_code == 503, response.text
+        assert response.json()["down"] == ["migrations"]
+    health = (await client.get("/api/v1/monitoring/health")).json()
+    assert health["status"] == "down"
+    assert health["database"] == "ok"
+    assert health["migration"] is None
+    assert health["migration_head"] is not None

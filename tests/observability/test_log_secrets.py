@@ -17,7 +17,8 @@ from alembic import command
 from tests import services
 from tests.conftest import alembic_config
 from tests.fixtures.mail import Mailbox
-from tests.observability.processes import ApiServer, PrivateRedis, wait_for
+from tests.observability.processes import ApiServer
+from tests.services import PrivateRedis, wait_for
 
 USER = "/api/v1/user"
 

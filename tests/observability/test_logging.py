@@ -15,7 +15,8 @@ from fastapi import FastAPI
 from teamsapp.core.config import Settings
 from teamsapp.observability import logging as app_logging
 from teamsapp.observability.middleware import RequestMiddleware
-from tests.observability.processes import ApiServer, wait_for
+from tests.observability.processes import ApiServer
+from tests.services import wait_for
 
 SECRET = secrets.token_urlsafe(40)
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlLXBhcnQ"

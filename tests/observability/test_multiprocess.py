@@ -17,7 +17,8 @@ from prometheus_client.mmap_dict import MmapedDict
 from teamsapp.observability.multiprocess import remove_abandoned_dirs
 from tests.observability.conftest import WORKERS
 from tests.observability.metrics_text import value
-from tests.observability.processes import ROOT, ApiServer, wait_for
+from tests.observability.processes import ROOT, ApiServer
+from tests.services import wait_for
 
 REQUESTS = 300
 

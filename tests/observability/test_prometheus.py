@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from tests.observability.metrics_text import promtool_check, samples
-from tests.observability.processes import ROOT, ApiServer, Prometheus, wait_for
+from tests.observability.processes import ROOT, ApiServer, Prometheus
+from tests.services import wait_for
 
 ROUTES_CALLED = ("/api/v1/echo", "/api/v1/monitoring/health", "/api/v1/team/{team_id}")
 SCRAPE_DEADLINE_SECONDS = 60

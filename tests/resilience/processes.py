@@ -1,7 +1,8 @@
 """The app served by uvicorn (the API) or by `reflex run` (the full app) on free loopback ports,
 which a test may stop, kill and restart.
 
-The private PostgreSQL and Redis come from `tests.observability.processes`: one copy of each helper.
+The private PostgreSQL comes from `tests.observability.processes` (the private Redis is
+`tests.services.PrivateRedis`): one copy of each helper.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from pathlib import Path
 import httpx
 
 from tests import services
-from tests.observability.processes import VENV_BIN, PrivatePostgres, PrivateRedis, wait_for
+from tests.live import wait_until_up
+from tests.observability.processes import VENV_BIN, PrivatePostgres
+from tests.services import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECONDS = 60
 
-__all__ = ["ROOT", "VENV_BIN", "AppServer", "PrivatePostgres", "PrivateRedis", "wait_for"]
+__all__ = ["ROOT", "VENV_BIN", "AppServer", "PrivatePostgres", "wait_for"]
 
 
 class AppServer:
@@ -121,7 +124,7 @@ class ReflexInstance:
 
     def start(self) -> None:
         """Copy the app, build it and serve it; wait until the page and the API answer."""
-        from tests.browser.conftest import LiveServer, _bun_path, _wait_until_up
+        from tests.browser.conftest import _bun_path
 
         _bun_path()
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -148,7 +151,7 @@ class ReflexInstance:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        _wait_until_up(LiveServer(self.port, self.log_path), self.process)
+        wait_until_up(self.url, self.process, log_path=self.log_path)
 
     def kill(self) -> None:
         """SIGKILL the whole instance (the reflex process and its workers)."""

@@ -13,7 +13,8 @@ from alembic import command
 from tests import services
 from tests.conftest import alembic_config
 from tests.fixtures.mail import Mailbox
-from tests.resilience.processes import AppServer, PrivatePostgres, PrivateRedis
+from tests.resilience.processes import AppServer, PrivatePostgres
+from tests.services import PrivateRedis
 
 
 class Stack:

@@ -19,7 +19,8 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
 from tests.browser import helpers
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, screenshot
+from tests.browser.conftest import screenshot
+from tests.live import CHROMIUM, CHROMIUM_ARGS
 from tests.resilience.clients import PASSWORD
 from tests.resilience.processes import ReflexInstance
 from tests.resilience.proxy import FailoverProxy

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 
 import pytest
@@ -109,29 +110,18 @@ async def test_members_cannot_edit_and_a_refusal_changes_nothing() -> None:
 async def test_role_changes_follow_the_table() -> None:
     owner, admin, member, other = [await make_user() for _ in range(4)]
     team = await make_team(owner, members=[(admin, ADMIN), (member, MEMBER), (other, MEMBER)])
-    await in_transaction(
-        team_service.change_role, actor=admin, team_id=team.id, user_id=member.id, role=ADMIN
-    )
-    await in_transaction(
-        team_service.change_role, actor=admin, team_id=team.id, user_id=member.id, role=MEMBER
-    )
+    change_role = functools.partial(in_transaction, team_service.change_role, team_id=team.id)
+    await change_role(actor=admin, user_id=member.id, role=ADMIN)
+    await change_role(actor=admin, user_id=member.id, role=MEMBER)
     with pytest.raises(PermissionDenied, match="owner's act"):
-        await in_transaction(
-            team_service.change_role, actor=admin, team_id=team.id, user_id=member.id, role=OWNER
-        )
+        await change_role(actor=admin, user_id=member.id, role=OWNER)
     with pytest.raises(PermissionDenied, match="owner's act"):
-        await in_transaction(
-            team_service.change_role, actor=admin, team_id=team.id, user_id=owner.id, role=ADMIN
-        )
+        await change_role(actor=admin, user_id=owner.id, role=ADMIN)
     with pytest.raises(PermissionDenied, match="Only owners and admins can change roles"):
-        await in_transaction(
-            team_service.change_role, actor=member, team_id=team.id, user_id=other.id, role=ADMIN
-        )
+        await change_role(actor=member, user_id=other.id, role=ADMIN)
     with pytest.raises(NotFound, match="not a member"):
-        await in_transaction(
-            team_service.change_role, actor=owner, team_id=team.id, user_id=uuid.uuid4(), role=ADMIN
-        )
-    await in_transaction(team_service.change_role, actor=owner, team_id=team.id, user_id=other.id, role=OWNER)
+        await change_role(actor=owner, user_id=uuid.uuid4(), role=ADMIN)
+    await change_role(actor=owner, user_id=other.id, role=OWNER)
     assert await roles(team.id) == {owner.id: OWNER, admin.id: ADMIN, member.id: MEMBER, other.id: OWNER}
     trail = [(e.action, e.actor_id, e.subject_id, e.details) for e in await audit_trail(team.id)]
     assert trail == [

@@ -7,6 +7,7 @@ import secrets
 import httpx
 import pytest
 
+from teamsapp.models import User
 from tests.factories.users import DEFAULT_PASSWORD, login, make_user
 from tests.fixtures.mail import Mailbox
 from tests.fixtures.users import expire_token, mails_to, reload_user
@@ -18,6 +19,17 @@ ME = "/api/v1/user/me"
 
 def _address() -> str:
     return f"moved-{secrets.token_hex(4)}@example.com"
+
+
+async def _request_email_change(client: httpx.AsyncClient, mailbox: Mailbox, user: User) -> tuple[str, str]:
+    """Ask to move `user` to a fresh address; the address and the token mailed to it."""
+    new_email = _address()
+    await client.patch(
+        SETTINGS,
+        headers=await login(client, user),
+        json={"email": new_email, "current_password": DEFAULT_PASSWORD},
+    )
+    return new_email, mailbox.link_token(await mailbox.wait_for(to=new_email))
 
 
 async def test_change_full_name_and_username(client: httpx.AsyncClient) -> None:
@@ -142,13 +154,7 @@ async def test_email_change_end_to_end(client: httpx.AsyncClient, mailbox: Mailb
 
 async def test_an_email_change_token_works_once(client: httpx.AsyncClient, mailbox: Mailbox) -> None:
     user = await make_user()
-    new_email = _address()
-    await client.patch(
-        SETTINGS,
-        headers=await login(client, user),
-        json={"email": new_email, "current_password": DEFAULT_PASSWORD},
-    )
-    token = mailbox.link_token(await mailbox.wait_for(to=new_email))
+    _, token = await _request_email_change(client, mailbox, user)
     assert (await client.post(CONFIRM, json={"token": token})).status_code == 200
     again = await client.post(CONFIRM, json={"token": token})
     assert again.status_code == 422
@@ -157,13 +163,7 @@ async def test_an_email_change_token_works_once(client: httpx.AsyncClient, mailb
 
 async def test_an_expired_email_change_token_is_refused(client: httpx.AsyncClient, mailbox: Mailbox) -> None:
     user = await make_user()
-    new_email = _address()
-    await client.patch(
-        SETTINGS,
-        headers=await login(client, user),
-        json={"email": new_email, "current_password": DEFAULT_PASSWORD},
-    )
-    token = mailbox.link_token(await mailbox.wait_for(to=new_email))
+    _, token = await _request_email_change(client, mailbox, user)
     await expire_token(token)
     assert (await client.post(CONFIRM, json={"token": token})).status_code == 422
     assert (await reload_user(user.id)).email == user.email
@@ -185,13 +185,7 @@ async def test_confirming_an_address_taken_meanwhile_is_a_409(
     client: httpx.AsyncClient, mailbox: Mailbox
 ) -> None:
     user = await make_user()
-    new_email = _address()
-    await client.patch(
-        SETTINGS,
-        headers=await login(client, user),
-        json={"email": new_email, "current_password": DEFAULT_PASSWORD},
-    )
-    token = mailbox.link_token(await mailbox.wait_for(to=new_email))
+    new_email, token = await _request_email_change(client, mailbox, user)
     await make_user(email=new_email)
     response = await client.post(CONFIRM, json={"token": token})
     assert response.status_code == 409

@@ -3,34 +3,21 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 import httpx
 import pytest
 
-from tests.factories.users import DEFAULT_PASSWORD, make_user
+from tests.factories.users import make_user, new_account
 from tests.fixtures.mail import Mailbox
 from tests.fixtures.users import mails_to, reload_user
 
 SIGNUP = "/api/v1/user"
 
 
-def _new_account(**overrides: Any) -> dict[str, Any]:
-    suffix = secrets.token_hex(4)
-    body: dict[str, Any] = {
-        "email": f"new-{suffix}@example.com",
-        "username": f"new_{suffix}",
-        "full_name": "Ada Lovelace",
-        "password": DEFAULT_PASSWORD,
-    }
-    body.update(overrides)
-    return body
-
-
 async def test_sign_up_creates_the_user_and_mails_a_verification_link(
     client: httpx.AsyncClient, mailbox: Mailbox
 ) -> None:
-    body = _new_account(email="Mixed.Case-" + secrets.token_hex(3) + "@Example.COM")
+    body = new_account(email="Mixed.Case-" + secrets.token_hex(3) + "@Example.COM")
     response = await client.post(SIGNUP, json=body)
     assert response.status_code == 201
     user = response.json()
@@ -50,7 +37,7 @@ async def test_sign_up_creates_the_user_and_mails_a_verification_link(
 
 
 async def test_the_new_user_can_log_in(client: httpx.AsyncClient) -> None:
-    body = _new_account()
+    body = new_account()
     await client.post(SIGNUP, json=body)
     response = await client.post(
         "/api/v1/user/auth", json={"login": body["username"], "password": body["password"]}
@@ -60,9 +47,9 @@ async def test_the_new_user_can_log_in(client: httpx.AsyncClient) -> None:
 
 async def test_a_taken_email_answers_like_a_new_account(client: httpx.AsyncClient) -> None:
     owner = await make_user(full_name="Owner")
-    fresh = await client.post(SIGNUP, json=_new_account(username="fresh_" + secrets.token_hex(4)))
+    fresh = await client.post(SIGNUP, json=new_account(username="fresh_" + secrets.token_hex(4)))
     taken = await client.post(
-        SIGNUP, json=_new_account(email=owner.email, username="taken_" + secrets.token_hex(4))
+        SIGNUP, json=new_account(email=owner.email, username="taken_" + secrets.token_hex(4))
     )
     assert fresh.status_code == taken.status_code == 201
     fresh_body, taken_body = fresh.json(), taken.json()
@@ -79,13 +66,13 @@ async def test_a_taken_email_answers_like_a_new_account(client: httpx.AsyncClien
 
 async def test_a_taken_username_is_a_409_naming_the_field(client: httpx.AsyncClient) -> None:
     owner = await make_user()
-    response = await client.post(SIGNUP, json=_new_account(username=owner.username.upper()))
+    response = await client.post(SIGNUP, json=new_account(username=owner.username.upper()))
     assert response.status_code == 409
     assert response.json() == {"detail": "That username is taken.", "field": "username"}
 
 
 async def test_a_password_over_72_bytes_is_a_422_naming_the_field(client: httpx.AsyncClient) -> None:
-    response = await client.post(SIGNUP, json=_new_account(password="ü" * 40))
+    response = await client.post(SIGNUP, json=new_account(password="ü" * 40))
     assert response.status_code == 422
     error = response.json()["detail"][0]
     assert error["loc"] == ["body", "password"]
@@ -93,7 +80,7 @@ async def test_a_password_over_72_bytes_is_a_422_naming_the_field(client: httpx.
 
 
 async def test_a_password_of_exactly_72_bytes_is_accepted(client: httpx.AsyncClient) -> None:
-    body = _new_account(password="p" * 72)
+    body = new_account(password="p" * 72)
     assert (await client.post(SIGNUP, json=body)).status_code == 201
     response = await client.post("/api/v1/user/auth", json={"login": body["email"], "password": "p" * 72})
     assert response.status_code == 200
@@ -116,14 +103,14 @@ async def test_a_password_of_exactly_72_bytes_is_accepted(client: httpx.AsyncCli
 async def test_invalid_fields_are_a_422_naming_the_field(
     client: httpx.AsyncClient, field: str, value: str
 ) -> None:
-    response = await client.post(SIGNUP, json=_new_account(**{field: value}))
+    response = await client.post(SIGNUP, json=new_account(**{field: value}))
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", field]
 
 
 @pytest.mark.parametrize("field", ["email", "username", "full_name", "password"])
 async def test_a_missing_field_is_a_422_naming_it(client: httpx.AsyncClient, field: str) -> None:
-    body = _new_account()
+    body = new_account()
     del body[field]
     response = await client.post(SIGNUP, json=body)
     assert response.status_code == 422
@@ -132,7 +119,7 @@ async def test_a_missing_field_is_a_422_naming_it(client: httpx.AsyncClient, fie
 
 @pytest.mark.parametrize("field", ["email", "username", "full_name", "password"])
 async def test_a_wrong_type_is_a_422_naming_the_field(client: httpx.AsyncClient, field: str) -> None:
-    response = await client.post(SIGNUP, json=_new_account(**{field: 12345678}))
+    response = await client.post(SIGNUP, json=new_account(**{field: 12345678}))
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", field]
 

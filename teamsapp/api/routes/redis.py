@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from teamsapp.api.deps import SuperUser
-from teamsapp.api.routes.user import errors
+from teamsapp.api.errors import errors
 from teamsapp.users import kv
 
 router = APIRouter(prefix="/redis", tags=["redis"])

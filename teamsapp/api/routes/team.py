@@ -6,12 +6,12 @@ Each route reads the request and calls one service; the services decide every pe
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
 from teamsapp.api.deps import CurrentUser, SessionDep, VerifiedUser
-from teamsapp.api.routes.user import error_model
+from teamsapp.api.errors import Responses, errors
 from teamsapp.invitations import service as invitation_service
 from teamsapp.invitations.schemas import (
     InvitationAccept,
@@ -44,15 +44,15 @@ _DESCRIPTIONS = {
 }
 
 
-def team_errors(*codes: int, **described: str) -> dict[int | str, dict[str, Any]]:
-    """`responses=` for the error statuses of a route; `e403="..."` overrides a description."""
-    return {
-        code: {"model": error_model(code), "description": described.get(f"e{code}", _DESCRIPTIONS[code])}
-        for code in codes
-    }
+def team_errors(*codes: int, **described: str) -> Responses:
+    """`responses=` for the error statuses of a team route; `e403="..."` overrides a description."""
+    return errors(*codes, wording=_DESCRIPTIONS, **described)
 
 
-_INVITATION_404 = "No such invitation, or the caller is not a member of its team"
+_INVITATION_ERRORS = team_errors(
+    401, 403, 404, 422, e404="No such invitation, or the caller is not a member of its team"
+)
+_MEMBER_404 = "No such team, the caller is not a member, or the user is not a member"
 
 
 @router.post(
@@ -113,7 +113,7 @@ async def preview_invitation(
     return await invitation_service.preview_invitation(session, token=body.token)
 
 
-@router.get("/invitation/{invitation_id}", responses=team_errors(401, 403, 404, 422, e404=_INVITATION_404))
+@router.get("/invitation/{invitation_id}", responses=_INVITATION_ERRORS)
 async def get_invitation(
     invitation_id: uuid.UUID, session: SessionDep, user: CurrentUser
 ) -> InvitationPublic:
@@ -121,10 +121,7 @@ async def get_invitation(
     return await invitation_service.get_invitation(session, actor=user, invitation_id=invitation_id)
 
 
-@router.put(
-    "/invitation/{invitation_id}/toggle",
-    responses=team_errors(401, 403, 404, 422, e404=_INVITATION_404),
-)
+@router.put("/invitation/{invitation_id}/toggle", responses=_INVITATION_ERRORS)
 async def toggle_invitation(
     invitation_id: uuid.UUID, session: SessionDep, user: CurrentUser
 ) -> InvitationPublic:
@@ -135,7 +132,7 @@ async def toggle_invitation(
 @router.delete(
     "/invitation/{invitation_id}/delete",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=team_errors(401, 403, 404, 422, e404=_INVITATION_404),
+    responses=_INVITATION_ERRORS,
 )
 async def delete_invitation(invitation_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> None:
     """Delete an invitation; its link stops working (owners and admins; owners for owner invitations)."""
@@ -195,7 +192,7 @@ async def list_audit_events(
         409,
         422,
         e403="Not allowed: admins switch members between member and admin; owners do the rest",
-        e404="No such team, the caller is not a member, or the user is not a member",
+        e404=_MEMBER_404,
         e409="The last owner cannot be demoted",
     ),
 )
@@ -218,7 +215,7 @@ async def change_role(
         409,
         422,
         e403="Not allowed: admins remove members only; owners remove anyone",
-        e404="No such team, the caller is not a member, or the user is not a member",
+        e404=_MEMBER_404,
         e409="The last owner cannot leave",
     ),
 )

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from fastapi import APIRouter, Request, status
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from teamsapp.api.deps import ClientDep, CurrentPrincipal, CurrentUser, SessionDep
+from teamsapp.api.errors import errors
 from teamsapp.auth import service as auth_service
 from teamsapp.core.security import BCRYPT_MAX_BYTES
 from teamsapp.models.base import STORABLE_TEXT
@@ -32,60 +32,6 @@ from teamsapp.users.schemas import (
 )
 
 router = APIRouter(prefix="/user", tags=["user"])
-
-
-class ErrorPublic(BaseModel):
-    """A refused request: what went wrong and, when it is about one input, which field."""
-
-    detail: str
-    field: str | None = None
-
-
-class ValidationIssue(BaseModel):
-    """One input the schema refused: where it is (`loc`), why (`msg`) and the error `type`."""
-
-    model_config = ConfigDict(extra="allow")
-
-    loc: list[str | int]
-    msg: str
-    type: str
-
-
-class InvalidPublic(BaseModel):
-    """Refused input: the schema's list of issues, or one broken rule with the `field` it is about."""
-
-    detail: str | list[ValidationIssue]
-    field: str | None = None
-
-
-def error_model(code: int) -> type[BaseModel]:
-    """The body of an error status: a 422 may also be FastAPI's list of validation issues."""
-    return InvalidPublic if code == 422 else ErrorPublic
-
-
-_DESCRIPTIONS = {
-    401: "No valid access token (missing, expired, tampered with, or its session ended)",
-    403: "Not allowed",
-    404: "Not found",
-    409: "Conflict, such as a taken username",
-    422: "Invalid input; `field` names it",
-    429: "Rate limited; retry after `Retry-After` seconds",
-    503: "Redis is down: rate-limited actions fail closed",
-}
-
-
-def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """The `responses=` entry documenting the error statuses a route can answer."""
-    documented: dict[int | str, dict[str, Any]] = {}
-    for code in codes:
-        entry: dict[str, Any] = {"model": error_model(code), "description": _DESCRIPTIONS[code]}
-        if code == 429:
-            entry["headers"] = {
-                "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
-            }
-        documented[code] = entry
-    return documented
-
 
 NEUTRAL_MAIL_NOTICE = "If the address has an account, a mail with a link is on its way."
 VERIFY_NOTICE = "If the address has an account that is not verified yet, a mail with a link is on its way."

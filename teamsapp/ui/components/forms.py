@@ -1,4 +1,4 @@
-"""Form pieces: a labelled field with its inline message, and a submit button with a spinner."""
+"""Form pieces: a labelled field with its inline message, and the form with its submit button."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any, cast
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from teamsapp.models import Role
 from teamsapp.ui.forms import FormMixin
 
 
@@ -61,15 +62,34 @@ def field(
     )
 
 
-def submit_button(label: str, state: type[FormMixin], **props: Any) -> rx.Component:
-    """The form's submit button: a spinner and disabled while the action runs."""
-    return rx.button(label, type="submit", loading=state.running, disabled=state.running, **props)
+def role_select(name: str, label: str, *, form: str, default: Any) -> rx.Component:
+    """A labelled choice of team role, sent with the form under `name`."""
+    select_id = f"{form}-{name.replace('_', '-')}"
+    return rx.vstack(
+        rx.el.label(rx.text(label, weight="medium", size="2"), html_for=select_id),
+        rx.select([role.value for role in Role], name=name, default_value=default, id=select_id),
+        spacing="1",
+    )
 
 
-def form(state: type[FormMixin], *children: rx.Component, on_submit: Any, label: str) -> rx.Component:
-    """A form that hands its fields to `on_submit`; the browser's own bubbles are off (we check)."""
+def password_field(
+    state: type[FormMixin], name: str, label: str, *, form: str, new: bool = False, hint: str | None = None
+) -> rx.Component:
+    """A password field; `new` lets the browser's password manager offer a fresh one."""
+    autocomplete = "new-password" if new else "current-password"
+    return field(state, name, label, form=form, kind="password", autocomplete=autocomplete, hint=hint)
+
+
+def form(
+    state: type[FormMixin], *children: rx.Component, submit: str, on_submit: Any, label: str
+) -> rx.Component:
+    """A form that hands its fields to `on_submit`; the browser's own bubbles are off (we check).
+
+    It ends with the `submit` button, a spinner and disabled while the action runs.
+    """
+    button = rx.button(submit, type="submit", loading=state.running, disabled=state.running)
     return rx.form(
-        rx.vstack(*children, spacing="3", width="100%"),
+        rx.vstack(*children, button, spacing="3", width="100%"),
         on_submit=on_submit,
         reset_on_submit=False,
         custom_attrs={"aria-label": label, "noValidate": True},

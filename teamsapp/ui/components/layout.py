@@ -1,6 +1,9 @@
-"""The page shell: navigation bar (team switcher, user menu), main landmark, appearance sync."""
+"""The page shell (navigation bar, main landmark, appearance sync) and the pieces pages are made of."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import reflex as rx
 
@@ -107,4 +110,51 @@ def alert(message: rx.Var[str], *, color: str = "red", icon: str = "triangle-ale
     return rx.cond(
         message != "",
         rx.callout(message, icon=icon, color_scheme=color, high_contrast=True, role="alert", width="100%"),
+    )
+
+
+def notice(message: str | rx.Component, *, icon: str = "circle-check") -> rx.Component:
+    """Good news about the whole page (a link mailed, an address confirmed), read out politely."""
+    return rx.callout(
+        message, icon=icon, color_scheme="green", high_contrast=True, role="status", width="100%"
+    )
+
+
+def section(title: str, anchor: str, *children: rx.Component, card: bool = False) -> rx.Component:
+    """A part of a page named by its heading (`anchor` is the heading's id), optionally on a card."""
+    body = rx.vstack(rx.heading(title, as_="h2", size="5", id=anchor), *children, spacing="3", width="100%")
+    return rx.el.section(rx.card(body, width="100%") if card else body, aria_labelledby=anchor, width="100%")
+
+
+def table(
+    columns: tuple[str, ...], rows: rx.Var[Any], row: Callable[[Any], rx.Component], **props: Any
+) -> rx.Component:
+    """A full-width table with a header cell per column and a row per item of `rows`."""
+    return rx.table.root(
+        rx.table.header(rx.table.row(*(rx.table.column_header_cell(title) for title in columns))),
+        rx.table.body(rx.foreach(rows, row)),
+        width="100%",
+        **props,
+    )
+
+
+def confirm(
+    trigger: rx.Component, title: str | rx.Var[str], text: str | rx.Var[str], action: str, on_confirm: object
+) -> rx.Component:
+    """A destructive action behind an 'Are you sure?' dialog."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(trigger),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(text),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(
+                    rx.button(action, color_scheme="red", high_contrast=True, on_click=on_confirm)
+                ),
+                justify="end",
+                spacing="3",
+                margin_top="1em",
+            ),
+        ),
     )

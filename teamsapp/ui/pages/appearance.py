@@ -11,7 +11,7 @@ from reflex.event import EventSpec
 from teamsapp.core.errors import DomainError
 from teamsapp.models import AccentColor, Theme
 from teamsapp.ui import routes
-from teamsapp.ui.components.layout import loading, page
+from teamsapp.ui.components.layout import loading, page, section
 from teamsapp.ui.state.auth import AuthState, acting, failure
 from teamsapp.users import service as user_service
 from teamsapp.users.schemas import AppearanceUpdate
@@ -22,7 +22,12 @@ class AppearanceState(rx.State):
 
     saving: rx.Field[bool] = rx.field(False)
 
-    async def _save(self, data: AppearanceUpdate) -> AsyncIterator[EventSpec | None]:
+    async def _save(self, choice: dict[str, str], unknown: str) -> AsyncIterator[EventSpec | None]:
+        try:
+            data = AppearanceUpdate.model_validate(choice)
+        except ValidationError:
+            yield rx.toast.error(unknown)
+            return
         auth = await self.get_state(AuthState)
         before = (auth.theme, auth.accent_color)
         # Shown at once; put back if the server refuses.
@@ -45,52 +50,37 @@ class AppearanceState(rx.State):
     @rx.event
     async def set_theme(self, theme: str) -> AsyncIterator[EventSpec | None]:
         """Choose light, dark or the system's theme."""
-        try:
-            data = AppearanceUpdate(theme=theme)
-        except ValidationError:
-            yield rx.toast.error("Unknown theme.")
-            return
-        async for event in self._save(data):
+        async for event in self._save({"theme": theme}, "Unknown theme."):
             yield event
 
     @rx.event
     async def set_accent(self, accent: str) -> AsyncIterator[EventSpec | None]:
         """Choose the accent colour."""
-        try:
-            data = AppearanceUpdate(accent_color=accent)
-        except ValidationError:
-            yield rx.toast.error("Unknown accent colour.")
-            return
-        async for event in self._save(data):
+        async for event in self._save({"accent_color": accent}, "Unknown accent colour."):
             yield event
 
 
 def _theme_picker() -> rx.Component:
-    return rx.el.section(
-        rx.vstack(
-            rx.heading("Theme", as_="h2", size="5", id="theme-heading"),
-            rx.radio_group.root(
-                rx.hstack(
-                    *(
-                        rx.el.label(
-                            rx.hstack(
-                                rx.radio_group.item(value=theme.value),
-                                rx.text(theme.value.title()),
-                                spacing="2",
-                            ),
-                        )
-                        for theme in Theme
-                    ),
-                    spacing="5",
+    return section(
+        "Theme",
+        "theme-heading",
+        rx.radio_group.root(
+            rx.hstack(
+                *(
+                    rx.el.label(
+                        rx.hstack(
+                            rx.radio_group.item(value=theme.value), rx.text(theme.value.title()), spacing="2"
+                        ),
+                    )
+                    for theme in Theme
                 ),
-                value=AuthState.theme,
-                on_change=AppearanceState.set_theme,
-                disabled=AppearanceState.saving,
-                aria_labelledby="theme-heading",
+                spacing="5",
             ),
-            spacing="3",
+            value=AuthState.theme,
+            on_change=AppearanceState.set_theme,
+            disabled=AppearanceState.saving,
+            aria_labelledby="theme-heading",
         ),
-        aria_labelledby="theme-heading",
     )
 
 
@@ -107,23 +97,20 @@ def _swatch(accent: AccentColor) -> rx.Component:
 
 
 def _accent_picker() -> rx.Component:
-    return rx.el.section(
-        rx.vstack(
-            rx.heading("Accent colour", as_="h2", size="5", id="accent-heading"),
-            rx.radio_group.root(
-                rx.grid(
-                    *(_swatch(accent) for accent in AccentColor),
-                    columns=rx.breakpoints(initial="2", sm="4"),
-                    spacing="3",
-                ),
-                value=AuthState.accent_color,
-                on_change=AppearanceState.set_accent,
-                disabled=AppearanceState.saving,
-                aria_labelledby="accent-heading",
+    return section(
+        "Accent colour",
+        "accent-heading",
+        rx.radio_group.root(
+            rx.grid(
+                *(_swatch(accent) for accent in AccentColor),
+                columns=rx.breakpoints(initial="2", sm="4"),
+                spacing="3",
             ),
-            spacing="3",
+            value=AuthState.accent_color,
+            on_change=AppearanceState.set_accent,
+            disabled=AppearanceState.saving,
+            aria_labelledby="accent-heading",
         ),
-        aria_labelledby="accent-heading",
     )
 
 

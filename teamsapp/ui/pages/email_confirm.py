@@ -10,7 +10,7 @@ from reflex.event import EventSpec
 from teamsapp.core.db import session_scope
 from teamsapp.core.errors import DomainError
 from teamsapp.ui import routes
-from teamsapp.ui.components.layout import alert, loading, page
+from teamsapp.ui.components.layout import alert, loading, notice, page
 from teamsapp.ui.state.auth import AuthState
 from teamsapp.users import service as user_service
 from teamsapp.users.schemas import TokenRequest
@@ -62,13 +62,8 @@ def email_confirm_page() -> rx.Component:
             ("checking", loading("Confirming your new address")),
             (
                 "confirmed",
-                rx.callout(
-                    rx.fragment("Your email address is now ", rx.text.strong(EmailConfirmState.email), "."),
-                    icon="circle-check",
-                    color_scheme="green",
-                    high_contrast=True,
-                    role="status",
-                    width="100%",
+                notice(
+                    rx.fragment("Your email address is now ", rx.text.strong(EmailConfirmState.email), ".")
                 ),
             ),
             rx.fragment(),

@@ -9,11 +9,10 @@ import reflex as rx
 from reflex.event import EventSpec
 
 from teamsapp.core.db import session_scope
-from teamsapp.core.errors import DomainError
 from teamsapp.ui import routes
-from teamsapp.ui.components.forms import field, form, submit_button
-from teamsapp.ui.components.layout import alert, page
-from teamsapp.ui.forms import FormMixin
+from teamsapp.ui.components.forms import field, form
+from teamsapp.ui.components.layout import alert, notice, page
+from teamsapp.ui.forms import PublicFormMixin
 from teamsapp.ui.state.auth import AuthState
 from teamsapp.users import service as user_service
 from teamsapp.users.schemas import EmailRequest
@@ -22,20 +21,17 @@ FORM = "forgot"
 SENT = "If that address has an account, a link to reset the password is on its way. It works for one hour."
 
 
-class ForgotPasswordState(FormMixin, rx.State):
+class ForgotPasswordState(PublicFormMixin, rx.State):
     """The form, then the neutral "check your mail" note (it never tells whether an account exists)."""
 
     _schema = EmailRequest
-    message: rx.Field[str] = rx.field("")
     sent: rx.Field[bool] = rx.field(False)
 
     @rx.event
     async def load(self) -> None:
         """Start with an empty form."""
-        self.errors = {}
-        self.message = ""
+        self._reset_form()
         self.sent = False
-        self.running = False
 
     @rx.event
     async def submit(self, form_data: dict[str, Any]) -> AsyncIterator[EventSpec | None]:
@@ -43,19 +39,15 @@ class ForgotPasswordState(FormMixin, rx.State):
         data = self._parse(form_data, EmailRequest)
         if data is None:
             return
-        self.running = True
-        self.message = ""
-        yield None
-        try:
+
+        async def send() -> list[EventSpec]:
             async with session_scope() as session:
                 await user_service.send_password_reset(session, email=data.email)
-        except DomainError as error:
-            self.running = False
-            self.message = error.detail
-            return
-        self.running = False
-        self.sent = True
-        yield rx.toast.success("Check your mail.")
+            self.sent = True
+            return [rx.toast.success("Check your mail.")]
+
+        async for event in self._submit(send, by_field=False):
+            yield event
 
 
 @rx.page(
@@ -70,16 +62,14 @@ def forgot_password_page() -> rx.Component:
         alert(ForgotPasswordState.message),
         rx.cond(
             ForgotPasswordState.sent,
-            rx.callout(
-                SENT, icon="mail-check", color_scheme="green", high_contrast=True, role="status", width="100%"
-            ),
+            notice(SENT, icon="mail-check"),
             form(
                 ForgotPasswordState,
                 rx.text(
                     "Enter the email address of your account; we will mail you a link to set a new password."
                 ),
                 field(ForgotPasswordState, "email", "Email", form=FORM, kind="email", autocomplete="email"),
-                submit_button("Send reset link", ForgotPasswordState),
+                submit="Send reset link",
                 on_submit=ForgotPasswordState.submit,
                 label="Reset your password",
             ),

@@ -13,18 +13,17 @@ from teamsapp.core.db import session_scope
 from teamsapp.core.errors import DomainError
 from teamsapp.ui import browser_session, routes
 from teamsapp.ui.appearance import store_script
-from teamsapp.ui.components.forms import field, form, submit_button
+from teamsapp.ui.components.forms import field, form, password_field
 from teamsapp.ui.components.layout import alert, page
-from teamsapp.ui.forms import FormMixin
+from teamsapp.ui.forms import PublicFormMixin
 from teamsapp.ui.state.auth import AuthState, go_to
 from teamsapp.users.schemas import LoginRequest
 
 
-class LoginState(FormMixin, rx.State):
+class LoginState(PublicFormMixin, rx.State):
     """The log-in form."""
 
     _schema = LoginRequest
-    message: rx.Field[str] = rx.field("")
     _after_signup: str = ""
 
     def _next(self) -> str:
@@ -39,9 +38,7 @@ class LoginState(FormMixin, rx.State):
     @rx.event
     async def load(self) -> EventSpec | None:
         """Start clean; someone already logged in goes straight on."""
-        self.errors = {}
-        self.message = ""
-        self.running = False
+        self._reset_form()
         auth = await self.get_state(AuthState)
         if auth.after_login:
             self._after_signup, auth.after_login = auth.after_login, ""
@@ -76,7 +73,8 @@ class LoginState(FormMixin, rx.State):
             if not self._field_error(error):
                 self.message = error.detail
             return
-        # The user's appearance is stored before the next page loads, so it paints right at once.
+        # The spinner stays on while the browser leaves; the user's appearance is stored before the
+        # next page loads, so it paints right at once.
         yield go_to(routes.session_start(code, self._next()), before=store_script(theme, accent))
 
 
@@ -89,15 +87,8 @@ def login_page() -> rx.Component:
         form(
             LoginState,
             field(LoginState, "login", "Email or username", form="login", autocomplete="username"),
-            field(
-                LoginState,
-                "password",
-                "Password",
-                form="login",
-                kind="password",
-                autocomplete="current-password",
-            ),
-            submit_button("Log in", LoginState),
+            password_field(LoginState, "password", "Password", form="login"),
+            submit="Log in",
             on_submit=LoginState.submit,
             label="Log in",
         ),

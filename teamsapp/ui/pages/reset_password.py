@@ -11,9 +11,9 @@ from reflex.event import EventSpec
 from teamsapp.core.db import session_scope
 from teamsapp.core.errors import DomainError
 from teamsapp.ui import routes
-from teamsapp.ui.components.forms import field, form, submit_button
+from teamsapp.ui.components.forms import form, password_field
 from teamsapp.ui.components.layout import alert, page
-from teamsapp.ui.forms import FormMixin
+from teamsapp.ui.forms import PublicFormMixin
 from teamsapp.ui.state.auth import AuthState
 from teamsapp.users import service as user_service
 from teamsapp.users.schemas import PasswordReset
@@ -21,20 +21,21 @@ from teamsapp.users.schemas import PasswordReset
 FORM = "reset"
 
 
-class ResetPasswordState(FormMixin, rx.State):
+class ResetPasswordState(PublicFormMixin, rx.State):
     """The new-password form; the token from the link stays on the server."""
 
     _schema = PasswordReset
-    message: rx.Field[str] = rx.field("")
     has_token: rx.Field[bool] = rx.field(False)
     _token: str = ""
+
+    def _field_error(self, error: DomainError, *, default: str = "") -> bool:
+        # The token is no field the visitor can fix: a bad link is said above the form.
+        return error.field != "token" and super()._field_error(error, default=default)
 
     @rx.event
     async def load(self) -> None:
         """Keep the link's token for the submit."""
-        self.errors = {}
-        self.message = ""
-        self.running = False
+        self._reset_form()
         self._token = self.router.url.query_parameters.get("token", "")
         self.has_token = bool(self._token)
 
@@ -46,21 +47,15 @@ class ResetPasswordState(FormMixin, rx.State):
             if "token" in self.errors:
                 self.message = "This link is not valid. Ask for a new one."
             return
-        self.running = True
-        self.message = ""
-        yield None
-        try:
+
+        async def reset() -> list[EventSpec]:
             async with session_scope() as session:
                 await user_service.reset_password(session, token=data.token, password=data.password)
-        except DomainError as error:
-            self.running = False
-            if error.field == "token" or not self._field_error(error):
-                self.message = error.detail
-            return
-        self.running = False
-        self._token = ""
-        yield rx.toast.success("Your password is set. Log in with it.")
-        yield rx.redirect(routes.LOGIN)
+            self._token = ""
+            return [rx.toast.success("Your password is set. Log in with it."), rx.redirect(routes.LOGIN)]
+
+        async for event in self._submit(reset):
+            yield event
 
 
 @rx.page(
@@ -77,16 +72,15 @@ def reset_password_page() -> rx.Component:
             ResetPasswordState.has_token,
             form(
                 ResetPasswordState,
-                field(
+                password_field(
                     ResetPasswordState,
                     "password",
                     "New password",
                     form=FORM,
-                    kind="password",
-                    autocomplete="new-password",
+                    new=True,
                     hint="At least 8 characters. Every session of your account ends.",
                 ),
-                submit_button("Set password", ResetPasswordState),
+                submit="Set password",
                 on_submit=ResetPasswordState.submit,
                 label="Set a new password",
             ),

@@ -12,10 +12,9 @@ from reflex.event import EventSpec
 from teamsapp.auth import service as auth_service
 from teamsapp.core.errors import DomainError
 from teamsapp.ui import routes
-from teamsapp.ui.components.forms import field, form, submit_button
-from teamsapp.ui.components.layout import loading, page
+from teamsapp.ui.components.forms import field, form, password_field
+from teamsapp.ui.components.layout import confirm, loading, page, section, table
 from teamsapp.ui.forms import FormMixin
-from teamsapp.ui.pages.team.members import confirm
 from teamsapp.ui.state.auth import AuthState, acting, failure, parse_id
 from teamsapp.users import service as user_service
 from teamsapp.users.schemas import UserSettingsUpdate
@@ -58,20 +57,15 @@ class _SettingsForm(FormMixin, mixin=True):
         data = self._parse(values, UserSettingsUpdate)
         if data is None:
             return
-        self.running = True
-        yield None
         auth = await self.get_state(AuthState)
-        try:
+
+        async def save() -> list[EventSpec]:
             async with acting(self) as (session, principal):
                 user = await user_service.update_settings(session, principal=principal, data=data)
                 auth._remember(user)
-        except DomainError as error:
-            self.running = False
-            if not self._field_error(error):
-                yield await failure(self, error)
-            return
-        self.running = False
-        for event in self._after(data):
+            return self._after(data)
+
+        async for event in self._submit(save):
             yield event
 
 
@@ -202,82 +196,59 @@ class SessionsState(rx.State):
         yield rx.toast.success("Logged out everywhere else.")
 
 
-def _section(title: str, anchor: str, *children: rx.Component) -> rx.Component:
-    return rx.el.section(
-        rx.card(
-            rx.vstack(rx.heading(title, as_="h2", size="5", id=anchor), *children, spacing="3", width="100%"),
-            width="100%",
-        ),
-        aria_labelledby=anchor,
-        width="100%",
-    )
-
-
 def _profile() -> rx.Component:
-    return _section(
+    return section(
         "Profile",
         "profile-heading",
         form(
             ProfileState,
             field(ProfileState, "full_name", "Full name", form="profile", default_value=AuthState.full_name),
             field(ProfileState, "username", "Username", form="profile", default_value=AuthState.username),
-            submit_button("Save profile", ProfileState),
+            submit="Save profile",
             on_submit=ProfileState.submit,
             label="Profile",
         ),
+        card=True,
     )
 
 
 def _email() -> rx.Component:
-    return _section(
+    return section(
         "Email address",
         "email-heading",
         rx.text("Your address is ", rx.text.strong(AuthState.email), "."),
         form(
             EmailState,
             field(EmailState, "email", "New email address", form="email", kind="email", autocomplete="email"),
-            field(
-                EmailState,
-                "current_password",
-                "Current password",
-                form="email",
-                kind="password",
-                autocomplete="current-password",
-            ),
-            submit_button("Change email", EmailState),
+            password_field(EmailState, "current_password", "Current password", form="email"),
+            submit="Change email",
             on_submit=EmailState.submit,
             label="Change email address",
         ),
+        card=True,
     )
 
 
 def _password() -> rx.Component:
-    return _section(
+    return section(
         "Password",
         "password-heading",
         form(
             PasswordState,
-            field(
-                PasswordState,
-                "current_password",
-                "Current password",
-                form="password",
-                kind="password",
-                autocomplete="current-password",
-            ),
-            field(
+            password_field(PasswordState, "current_password", "Current password", form="password"),
+            password_field(
                 PasswordState,
                 "new_password",
                 "New password",
                 form="password",
-                kind="password",
-                autocomplete="new-password",
+                new=True,
                 hint="At least 8 characters. Your other sessions will be logged out.",
             ),
-            submit_button("Change password", PasswordState),
+            submit="Change password",
             on_submit=PasswordState.submit,
             label="Change password",
         ),
+        card=True,
     )
 
 
@@ -310,23 +281,16 @@ def _session_row(row: SessionRow) -> rx.Component:
 
 
 def _sessions() -> rx.Component:
-    return _section(
+    return section(
         "Sessions",
         "sessions-heading",
         rx.text("Where your account is logged in."),
         rx.cond(
             SessionsState.loaded,
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        *(
-                            rx.table.column_header_cell(title)
-                            for title in ("Device", "IP address", "Logged in", "Last seen", "Action")
-                        )
-                    )
-                ),
-                rx.table.body(rx.foreach(SessionsState.sessions, _session_row)),
-                width="100%",
+            table(
+                ("Device", "IP address", "Logged in", "Last seen", "Action"),
+                SessionsState.sessions,
+                _session_row,
                 size="1",
             ),
             loading("Loading your sessions"),
@@ -344,6 +308,7 @@ def _sessions() -> rx.Component:
             "Log out others",
             SessionsState.revoke_others,
         ),
+        card=True,
     )
 
 

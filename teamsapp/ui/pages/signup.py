@@ -9,11 +9,10 @@ import reflex as rx
 from reflex.event import EventSpec
 
 from teamsapp.core.db import session_scope
-from teamsapp.core.errors import DomainError
 from teamsapp.ui import routes
-from teamsapp.ui.components.forms import field, form, submit_button
-from teamsapp.ui.components.layout import alert, page
-from teamsapp.ui.forms import FormMixin
+from teamsapp.ui.components.forms import field, form, password_field
+from teamsapp.ui.components.layout import alert, notice, page
+from teamsapp.ui.forms import PublicFormMixin
 from teamsapp.ui.state.auth import AuthState
 from teamsapp.users import service as user_service
 from teamsapp.users.schemas import UserCreate
@@ -21,11 +20,10 @@ from teamsapp.users.schemas import UserCreate
 FORM = "signup"
 
 
-class SignupState(FormMixin, rx.State):
+class SignupState(PublicFormMixin, rx.State):
     """The sign-up form, then the "check your mail" note."""
 
     _schema = UserCreate
-    message: rx.Field[str] = rx.field("")
     sent_to: rx.Field[str] = rx.field("")
 
     @rx.var
@@ -36,10 +34,8 @@ class SignupState(FormMixin, rx.State):
     @rx.event
     async def load(self) -> None:
         """Start with an empty form; remember where to go after the first log-in."""
-        self.errors = {}
-        self.message = ""
+        self._reset_form()
         self.sent_to = ""
-        self.running = False
         next_path = self.router.url.query_parameters.get("next")
         if next_path:
             auth = await self.get_state(AuthState)
@@ -51,31 +47,22 @@ class SignupState(FormMixin, rx.State):
         data = self._parse(form_data, UserCreate)
         if data is None:
             return
-        self.running = True
-        self.message = ""
-        yield None
-        try:
+
+        async def sign_up() -> list[EventSpec]:
             async with session_scope() as session:
                 await user_service.sign_up(session, data=data)
-        except DomainError as error:
-            self.running = False
-            if not self._field_error(error):
-                self.message = error.detail
-            return
-        self.running = False
-        self.sent_to = data.email
-        yield rx.toast.success("Account created. Check your mail to confirm your address.")
+            self.sent_to = data.email
+            return [rx.toast.success("Account created. Check your mail to confirm your address.")]
+
+        async for event in self._submit(sign_up):
+            yield event
 
 
 def _sent() -> rx.Component:
     return rx.vstack(
-        rx.callout(
+        notice(
             rx.fragment("We sent a confirmation link to ", rx.text.strong(SignupState.sent_to), "."),
             icon="mail-check",
-            color_scheme="green",
-            high_contrast=True,
-            role="status",
-            width="100%",
         ),
         rx.text("Follow it to confirm your address, then log in."),
         rx.link("Log in", href=SignupState.login_link),
@@ -99,16 +86,10 @@ def _form() -> rx.Component:
                 hint="Letters, digits, '_', '.' and '-'; at least 3.",
             ),
             field(SignupState, "full_name", "Full name", form=FORM, autocomplete="name"),
-            field(
-                SignupState,
-                "password",
-                "Password",
-                form=FORM,
-                kind="password",
-                autocomplete="new-password",
-                hint="At least 8 characters.",
+            password_field(
+                SignupState, "password", "Password", form=FORM, new=True, hint="At least 8 characters."
             ),
-            submit_button("Create account", SignupState),
+            submit="Create account",
             on_submit=SignupState.submit,
             label="Sign up",
         ),

@@ -13,8 +13,8 @@ from teamsapp.core.errors import DomainError
 from teamsapp.teams import service as team_service
 from teamsapp.teams.schemas import TeamCreate
 from teamsapp.ui import routes
-from teamsapp.ui.components.forms import field, form, submit_button
-from teamsapp.ui.components.layout import loading, page
+from teamsapp.ui.components.forms import field, form
+from teamsapp.ui.components.layout import loading, page, section, table
 from teamsapp.ui.forms import FormMixin
 from teamsapp.ui.state.auth import AuthState, acting, failure
 from teamsapp.users import service as user_service
@@ -31,8 +31,7 @@ class TeamsState(FormMixin, rx.State):
     @rx.event
     async def load(self) -> EventSpec | None:
         """On page load: the log-in check and the list."""
-        self.errors = {}
-        self.running = False
+        self._reset_form()
         try:
             async with acting(self, page_load=True):
                 pass
@@ -47,20 +46,15 @@ class TeamsState(FormMixin, rx.State):
         data = self._parse(form_data, TeamCreate)
         if data is None:
             return
-        self.running = True
-        yield None
-        try:
+
+        async def create() -> list[EventSpec]:
             async with acting(self) as (session, principal):
                 team = await team_service.create_team(session, actor=principal.user, data=data)
                 await (await self.get_state(AuthState))._load_teams(session, principal)
-        except DomainError as error:
-            self.running = False
-            if not self._field_error(error):
-                yield await failure(self, error)
-            return
-        self.running = False
-        yield rx.toast.success(f"Team {team.name} created.")
-        yield rx.redirect(routes.team(team.id))
+            return [rx.toast.success(f"Team {team.name} created."), rx.redirect(routes.team(team.id))]
+
+        async for event in self._submit(create):
+            yield event
 
     @rx.event
     async def resend_verification(self) -> AsyncIterator[EventSpec | None]:
@@ -110,46 +104,29 @@ def _team_row(team: Any) -> rx.Component:
 
 
 def _list() -> rx.Component:
-    return rx.el.section(
-        rx.vstack(
-            rx.heading("Your teams", as_="h2", size="5", id="teams-heading"),
-            rx.cond(
-                AuthState.teams.length() > 0,
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            rx.table.column_header_cell("Team"), rx.table.column_header_cell("Your role")
-                        )
-                    ),
-                    rx.table.body(rx.foreach(AuthState.teams, _team_row)),
-                    width="100%",
-                ),
-                rx.text("You are not in any team yet. Create one, or accept an invitation."),
-            ),
-            spacing="3",
-            width="100%",
+    return section(
+        "Your teams",
+        "teams-heading",
+        rx.cond(
+            AuthState.teams.length() > 0,
+            table(("Team", "Your role"), AuthState.teams, _team_row),
+            rx.text("You are not in any team yet. Create one, or accept an invitation."),
         ),
-        aria_labelledby="teams-heading",
-        width="100%",
     )
 
 
 def _create() -> rx.Component:
-    return rx.el.section(
-        rx.vstack(
-            rx.heading("New team", as_="h2", size="5"),
-            form(
-                TeamsState,
-                field(TeamsState, "name", "Team name", form=FORM),
-                field(TeamsState, "description", "Description (optional)", form=FORM),
-                submit_button("Create team", TeamsState),
-                on_submit=TeamsState.submit,
-                label="New team",
-            ),
-            spacing="3",
-            width="100%",
+    return section(
+        "New team",
+        "new-team-heading",
+        form(
+            TeamsState,
+            field(TeamsState, "name", "Team name", form=FORM),
+            field(TeamsState, "description", "Description (optional)", form=FORM),
+            submit="Create team",
+            on_submit=TeamsState.submit,
+            label="New team",
         ),
-        width="100%",
     )
 
 

@@ -11,9 +11,9 @@ from reflex.event import EventSpec
 from teamsapp.core.db import session_scope
 from teamsapp.core.errors import DomainError
 from teamsapp.ui import routes
-from teamsapp.ui.components.forms import field, form, submit_button
-from teamsapp.ui.components.layout import alert, loading, page
-from teamsapp.ui.forms import FormMixin
+from teamsapp.ui.components.forms import field, form
+from teamsapp.ui.components.layout import alert, loading, notice, page
+from teamsapp.ui.forms import PublicFormMixin
 from teamsapp.ui.state.auth import AuthState
 from teamsapp.users import service as user_service
 from teamsapp.users.schemas import EmailRequest, TokenRequest
@@ -22,19 +22,16 @@ FORM = "verify"
 SENT = "If that address has an account still waiting for confirmation, a new link is on its way."
 
 
-class VerifyState(FormMixin, rx.State):
+class VerifyState(PublicFormMixin, rx.State):
     """The outcome of following the link, and the form that mails a new one."""
 
     _schema = EmailRequest
     status: rx.Field[str] = rx.field("idle")
-    message: rx.Field[str] = rx.field("")
 
     @rx.event
     async def load(self) -> AsyncIterator[EventSpec | None]:
         """Follow the link: verify through the user service when the address carries a token."""
-        self.errors = {}
-        self.message = ""
-        self.running = False
+        self._reset_form()
         token = self.router.url.query_parameters.get("token", "")
         if not token:
             self.status = "idle"
@@ -59,18 +56,14 @@ class VerifyState(FormMixin, rx.State):
         data = self._parse(form_data, EmailRequest)
         if data is None:
             return
-        self.running = True
-        yield None
-        try:
+
+        async def send() -> list[EventSpec]:
             async with session_scope() as session:
                 await user_service.send_verification(session, email=data.email)
-        except DomainError as error:
-            self.running = False
-            self.message = error.detail
-            return
-        self.running = False
-        self.message = ""
-        yield rx.toast.success(SENT)
+            return [rx.toast.success(SENT)]
+
+        async for event in self._submit(send, by_field=False):
+            yield event
 
 
 def _resend_form() -> rx.Component:
@@ -79,7 +72,7 @@ def _resend_form() -> rx.Component:
         form(
             VerifyState,
             field(VerifyState, "email", "Email", form=FORM, kind="email", autocomplete="email"),
-            submit_button("Send a new link", VerifyState),
+            submit="Send a new link",
             on_submit=VerifyState.resend,
             label="Send a new confirmation link",
         ),
@@ -90,14 +83,7 @@ def _resend_form() -> rx.Component:
 
 def _verified() -> rx.Component:
     return rx.vstack(
-        rx.callout(
-            "Your email address is confirmed.",
-            icon="circle-check",
-            color_scheme="green",
-            high_contrast=True,
-            role="status",
-            width="100%",
-        ),
+        notice("Your email address is confirmed."),
         rx.cond(
             AuthState.logged_in,
             rx.link("Go to your teams", href=routes.TEAMS),

@@ -8,14 +8,13 @@ from typing import Any
 import reflex as rx
 from reflex.event import EventSpec
 
-from teamsapp.core.errors import DomainError
 from teamsapp.invitations import service as invitation_service
 from teamsapp.invitations.schemas import InvitationCreate
-from teamsapp.models import Role
-from teamsapp.ui.components.forms import field, form, submit_button
+from teamsapp.ui.components.forms import field, form, role_select
+from teamsapp.ui.components.layout import section, table
 from teamsapp.ui.forms import FormMixin
 from teamsapp.ui.pages.team.state import InvitationRow, TeamState
-from teamsapp.ui.state.auth import acting, failure
+from teamsapp.ui.state.auth import acting
 
 FORM = "invite"
 
@@ -34,22 +33,18 @@ class InvitationFormState(FormMixin, rx.State):
         data = self._parse({**form_data, "team_id": team.team_key}, InvitationCreate)
         if data is None:
             return
-        self.running = True
         self.link = ""
-        yield None
-        try:
+
+        async def create() -> list[EventSpec]:
             async with acting(self) as (session, principal):
                 created = await invitation_service.create_invitation(session, actor=principal.user, data=data)
                 await team._load(session, principal, data.team_id)
-        except DomainError as error:
-            self.running = False
-            if not self._field_error(error):
-                yield await failure(self, error)
-            return
-        self.running = False
-        self.link = created.link
-        sent = f" and mailed to {created.email}" if created.email else ""
-        yield rx.toast.success(f"Invitation created{sent}.")
+            self.link = created.link
+            sent = f" and mailed to {created.email}" if created.email else ""
+            return [rx.toast.success(f"Invitation created{sent}.")]
+
+        async for event in self._submit(create):
+            yield event
 
     @rx.event
     async def copy_link(self) -> list[EventSpec]:
@@ -59,20 +54,11 @@ class InvitationFormState(FormMixin, rx.State):
         return [rx.set_clipboard(self.link), rx.toast.success("Link copied.")]
 
 
-def _role_select(name: str, label: str, form_id: str, default: Any) -> rx.Component:
-    select_id = f"{form_id}-{name}"
-    return rx.vstack(
-        rx.el.label(rx.text(label, weight="medium", size="2"), html_for=select_id),
-        rx.select([role.value for role in Role], name=name, default_value=default, id=select_id),
-        spacing="1",
-    )
-
-
 def _create_form() -> rx.Component:
     return form(
         InvitationFormState,
         rx.grid(
-            _role_select("role", "Role", FORM, TeamState.default_role),
+            role_select("role", "Role", form=FORM, default=TeamState.default_role),
             field(
                 InvitationFormState,
                 "email",
@@ -94,7 +80,7 @@ def _create_form() -> rx.Component:
             spacing="3",
             width="100%",
         ),
-        submit_button("Create invitation", InvitationFormState),
+        submit="Create invitation",
         on_submit=InvitationFormState.submit,
         label="New invitation",
     )
@@ -171,30 +157,14 @@ def _row(item: InvitationRow) -> rx.Component:
 
 def invitations_section() -> rx.Component:
     """Invitations: the form, the new link, and every invitation with its status."""
-    return rx.el.section(
-        rx.vstack(
-            rx.heading("Invitations", as_="h2", size="5", id="invitations-heading"),
-            _create_form(),
-            _new_link(),
-            rx.cond(
-                TeamState.invitations.length() > 0,
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            *(
-                                rx.table.column_header_cell(title)
-                                for title in ("For", "Role", "Status", "Uses", "Expires", "Actions")
-                            )
-                        )
-                    ),
-                    rx.table.body(rx.foreach(TeamState.invitations, _row)),
-                    width="100%",
-                ),
-                rx.text("No invitations yet.", color_scheme="gray"),
-            ),
-            spacing="3",
-            width="100%",
+    return section(
+        "Invitations",
+        "invitations-heading",
+        _create_form(),
+        _new_link(),
+        rx.cond(
+            TeamState.invitations.length() > 0,
+            table(("For", "Role", "Status", "Uses", "Expires", "Actions"), TeamState.invitations, _row),
+            rx.text("No invitations yet.", color_scheme="gray"),
         ),
-        aria_labelledby="invitations-heading",
-        width="100%",
     )

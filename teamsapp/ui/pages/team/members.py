@@ -6,29 +6,8 @@ from typing import Any
 
 import reflex as rx
 
+from teamsapp.ui.components.layout import confirm, section, table
 from teamsapp.ui.pages.team.state import TeamState
-
-
-def confirm(
-    trigger: rx.Component, title: str | rx.Var[str], text: str | rx.Var[str], action: str, on_confirm: object
-) -> rx.Component:
-    """A destructive action behind an 'Are you sure?' dialog."""
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(trigger),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(title),
-            rx.alert_dialog.description(text),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(
-                    rx.button(action, color_scheme="red", high_contrast=True, on_click=on_confirm)
-                ),
-                justify="end",
-                spacing="3",
-                margin_top="1em",
-            ),
-        ),
-    )
 
 
 def _role_cell(member: Any) -> rx.Component:
@@ -87,23 +66,6 @@ def _row(member: Any) -> rx.Component:
 
 def members_section() -> rx.Component:
     """The members table."""
-    return rx.el.section(
-        rx.vstack(
-            rx.heading("Members", as_="h2", size="5", id="members-heading"),
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell("Member"),
-                        rx.table.column_header_cell("Role"),
-                        rx.table.column_header_cell("Actions"),
-                    )
-                ),
-                rx.table.body(rx.foreach(TeamState.members, _row)),
-                width="100%",
-            ),
-            spacing="3",
-            width="100%",
-        ),
-        aria_labelledby="members-heading",
-        width="100%",
+    return section(
+        "Members", "members-heading", table(("Member", "Role", "Actions"), TeamState.members, _row)
     )

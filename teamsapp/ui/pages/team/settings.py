@@ -8,15 +8,13 @@ from typing import Any
 import reflex as rx
 from reflex.event import EventSpec
 
-from teamsapp.core.errors import DomainError
-from teamsapp.models import Role
 from teamsapp.teams import service as team_service
 from teamsapp.teams.schemas import TeamSettingsUpdate
-from teamsapp.ui.components.forms import field, form, submit_button
+from teamsapp.ui.components.forms import field, form, role_select
+from teamsapp.ui.components.layout import confirm, section, table
 from teamsapp.ui.forms import FormMixin
-from teamsapp.ui.pages.team.members import confirm
 from teamsapp.ui.pages.team.state import AuditRow, TeamState
-from teamsapp.ui.state.auth import AuthState, acting, failure, parse_id
+from teamsapp.ui.state.auth import AuthState, acting, parse_id
 
 FORM = "team-settings"
 
@@ -35,74 +33,52 @@ class TeamSettingsFormState(FormMixin, rx.State):
         team_id = parse_id(team.team_key)
         if data is None or team_id is None:
             return
-        self.running = True
-        yield None
-        try:
+
+        async def save() -> list[EventSpec]:
             async with acting(self) as (session, principal):
                 await team_service.update_settings(session, actor=principal.user, team_id=team_id, data=data)
                 await team._load(session, principal, team_id)
                 await (await self.get_state(AuthState))._load_teams(session, principal)
-        except DomainError as error:
-            self.running = False
-            if not self._field_error(error):
-                yield await failure(self, error)
-            return
-        self.running = False
-        yield rx.toast.success("Team settings saved.")
+            return [rx.toast.success("Team settings saved.")]
+
+        async for event in self._submit(save):
+            yield event
 
 
 def settings_section() -> rx.Component:
     """Name, description, default invitation role and lifetime (owners and admins)."""
-    role_id = f"{FORM}-default-role"
-    return rx.el.section(
-        rx.vstack(
-            rx.heading("Settings", as_="h2", size="5", id="settings-heading"),
-            rx.cond(
-                TeamState.loaded,
-                form(
+    return section(
+        "Settings",
+        "settings-heading",
+        rx.cond(
+            TeamState.loaded,
+            form(
+                TeamSettingsFormState,
+                field(TeamSettingsFormState, "name", "Team name", form=FORM, default_value=TeamState.name),
+                field(
                     TeamSettingsFormState,
-                    field(
-                        TeamSettingsFormState, "name", "Team name", form=FORM, default_value=TeamState.name
-                    ),
-                    field(
-                        TeamSettingsFormState,
-                        "description",
-                        "Description",
-                        form=FORM,
-                        default_value=TeamState.description,
-                    ),
-                    rx.vstack(
-                        rx.el.label(
-                            rx.text("Default role of invitations", weight="medium", size="2"),
-                            html_for=role_id,
-                        ),
-                        rx.select(
-                            [role.value for role in Role],
-                            name="default_role",
-                            default_value=TeamState.default_role,
-                            id=role_id,
-                        ),
-                        spacing="1",
-                    ),
-                    field(
-                        TeamSettingsFormState,
-                        "invitation_ttl_hours",
-                        "Invitations valid for (hours)",
-                        form=FORM,
-                        kind="number",
-                        default_value=TeamState.invitation_ttl_hours.to_string(),
-                        step="any",
-                    ),
-                    submit_button("Save settings", TeamSettingsFormState),
-                    on_submit=TeamSettingsFormState.submit,
-                    label="Team settings",
+                    "description",
+                    "Description",
+                    form=FORM,
+                    default_value=TeamState.description,
                 ),
+                role_select(
+                    "default_role", "Default role of invitations", form=FORM, default=TeamState.default_role
+                ),
+                field(
+                    TeamSettingsFormState,
+                    "invitation_ttl_hours",
+                    "Invitations valid for (hours)",
+                    form=FORM,
+                    kind="number",
+                    default_value=TeamState.invitation_ttl_hours.to_string(),
+                    step="any",
+                ),
+                submit="Save settings",
+                on_submit=TeamSettingsFormState.submit,
+                label="Team settings",
             ),
-            spacing="3",
-            width="100%",
         ),
-        aria_labelledby="settings-heading",
-        width="100%",
     )
 
 
@@ -117,24 +93,10 @@ def _audit_row(row: AuditRow) -> rx.Component:
 
 def audit_section() -> rx.Component:
     """The latest entries of the audit log (owners and admins)."""
-    return rx.el.section(
-        rx.vstack(
-            rx.heading("Audit log", as_="h2", size="5", id="audit-heading"),
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        *(rx.table.column_header_cell(title) for title in ("When", "Who", "What", "Whom"))
-                    )
-                ),
-                rx.table.body(rx.foreach(TeamState.audit, _audit_row)),
-                width="100%",
-                size="1",
-            ),
-            spacing="3",
-            width="100%",
-        ),
-        aria_labelledby="audit-heading",
-        width="100%",
+    return section(
+        "Audit log",
+        "audit-heading",
+        table(("When", "Who", "What", "Whom"), TeamState.audit, _audit_row, size="1"),
     )
 
 
@@ -160,13 +122,8 @@ def danger_section() -> rx.Component:
         "Delete team",
         TeamState.delete_team,
     )
-    return rx.el.section(
-        rx.vstack(
-            rx.heading("Leave or delete", as_="h2", size="5", id="danger-heading"),
-            rx.hstack(leave, rx.cond(TeamState.is_owner, delete), spacing="3"),
-            spacing="3",
-            width="100%",
-        ),
-        aria_labelledby="danger-heading",
-        width="100%",
+    return section(
+        "Leave or delete",
+        "danger-heading",
+        rx.hstack(leave, rx.cond(TeamState.is_owner, delete), spacing="3"),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Protocol
 
 import reflex as rx
 from reflex.event import EventSpec
@@ -31,6 +32,14 @@ GONE = "This team no longer exists, or you are no longer a member of it."
 DELETED = "This team was deleted."
 
 Work = Callable[[AsyncSession, User, uuid.UUID], Awaitable[object]]
+
+
+class InvitationChange(Protocol):
+    """An invitation service function that changes one invitation."""
+
+    def __call__(
+        self, session: AsyncSession, *, actor: User, invitation_id: uuid.UUID
+    ) -> Awaitable[object]: ...
 
 
 @dataclasses.dataclass
@@ -209,8 +218,13 @@ class TeamState(rx.State):
         except DomainError:
             return
 
-    async def _run(self, busy: str, work: Work, success: str) -> AsyncIterator[EventSpec | None]:
-        """Run one change on this team, show the team as it is afterwards, and say how it went."""
+    async def _run(
+        self, busy: str, work: Work, success: str, *, leaving: bool = False
+    ) -> AsyncIterator[EventSpec | None]:
+        """Run one change on this team and say how it went.
+
+        Then the page shows the team as it is now or, once the viewer left or deleted it, the team list.
+        """
         team_id = self._team_id()
         if team_id is None or self.busy:
             return
@@ -219,10 +233,11 @@ class TeamState(rx.State):
         try:
             async with acting(self) as (session, principal):
                 await work(session, principal.user, team_id)
-                try:
-                    await self._load(session, principal, team_id)
-                except NotFound:
-                    self._lost()
+                if not leaving:
+                    try:
+                        await self._load(session, principal, team_id)
+                    except NotFound:
+                        self._lost()
                 await (await self.get_state(AuthState))._load_teams(session, principal)
         except DomainError as error:
             self.busy = ""
@@ -230,6 +245,9 @@ class TeamState(rx.State):
             return
         self.busy = ""
         yield rx.toast.success(success)
+        if leaving:
+            self._clear()
+            yield rx.redirect(routes.TEAMS)
 
     @rx.event
     async def change_role(self, user_id: str, role: str) -> AsyncIterator[EventSpec | None]:
@@ -262,53 +280,34 @@ class TeamState(rx.State):
         async for event in self._run(f"remove:{member}", work, "Member removed."):
             yield event
 
-    @rx.event
-    async def toggle_invitation(self, invitation_id: str) -> AsyncIterator[EventSpec | None]:
-        """Disable an invitation, or enable it again."""
+    async def _on_invitation(
+        self, invitation_id: str, verb: str, change: InvitationChange, success: str
+    ) -> AsyncIterator[EventSpec | None]:
+        """Run one invitation service `change` on the invitation the browser named."""
         invitation = parse_id(invitation_id)
         if invitation is None:
             yield rx.toast.error("That is not an invitation.")
             return
 
         async def work(session: AsyncSession, actor: User, team_id: uuid.UUID) -> object:
-            return await invitation_service.toggle_invitation(session, actor=actor, invitation_id=invitation)
+            return await change(session, actor=actor, invitation_id=invitation)
 
-        async for event in self._run(f"toggle:{invitation}", work, "Invitation updated."):
+        async for event in self._run(f"{verb}:{invitation}", work, success):
+            yield event
+
+    @rx.event
+    async def toggle_invitation(self, invitation_id: str) -> AsyncIterator[EventSpec | None]:
+        """Disable an invitation, or enable it again."""
+        toggle = invitation_service.toggle_invitation
+        async for event in self._on_invitation(invitation_id, "toggle", toggle, "Invitation updated."):
             yield event
 
     @rx.event
     async def delete_invitation(self, invitation_id: str) -> AsyncIterator[EventSpec | None]:
         """Delete an invitation; its link stops working."""
-        invitation = parse_id(invitation_id)
-        if invitation is None:
-            yield rx.toast.error("That is not an invitation.")
-            return
-
-        async def work(session: AsyncSession, actor: User, team_id: uuid.UUID) -> object:
-            await invitation_service.delete_invitation(session, actor=actor, invitation_id=invitation)
-            return None
-
-        async for event in self._run(f"delete:{invitation}", work, "Invitation deleted."):
+        delete = invitation_service.delete_invitation
+        async for event in self._on_invitation(invitation_id, "delete", delete, "Invitation deleted."):
             yield event
-
-    async def _farewell(self, busy: str, work: Work, success: str) -> AsyncIterator[EventSpec | None]:
-        """Leave or delete: done, the page has nothing to show, so go back to the team list."""
-        team_id = self._team_id()
-        if team_id is None or self.busy:
-            return
-        self.busy = busy
-        yield None
-        try:
-            async with acting(self) as (session, principal):
-                await work(session, principal.user, team_id)
-                await (await self.get_state(AuthState))._load_teams(session, principal)
-        except DomainError as error:
-            self.busy = ""
-            yield await failure(self, error)
-            return
-        self._clear()
-        yield rx.toast.success(success)
-        yield rx.redirect(routes.TEAMS)
 
     @rx.event
     async def leave(self) -> AsyncIterator[EventSpec | None]:
@@ -318,7 +317,7 @@ class TeamState(rx.State):
             await team_service.remove_member(session, actor=actor, team_id=team_id, user_id=actor.id)
             return None
 
-        async for event in self._farewell("leave", work, "You left the team."):
+        async for event in self._run("leave", work, "You left the team.", leaving=True):
             yield event
 
     @rx.event
@@ -329,5 +328,5 @@ class TeamState(rx.State):
             await team_service.delete_team(session, actor=actor, team_id=team_id)
             return None
 
-        async for event in self._farewell("delete", work, "Team deleted."):
+        async for event in self._run("delete", work, "Team deleted.", leaving=True):
             yield event
