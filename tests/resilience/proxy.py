@@ -52,9 +52,17 @@ class FailoverProxy:
         )
         self._server = started.result(timeout=10)
 
-    def stop(self) -> None:
-        """Stop listening and end the thread."""
+    async def _close(self) -> None:
         if self._server is not None:
-            self._loop.call_soon_threadsafe(self._server.close)
+            self._server.close()
+        # Open connections end with the proxy, rather than as pending tasks at interpreter exit.
+        tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def stop(self) -> None:
+        """Stop listening, end the open connections and the thread."""
+        asyncio.run_coroutine_threadsafe(self._close(), self._loop).result(timeout=10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
