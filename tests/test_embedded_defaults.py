@@ -36,8 +36,8 @@ def test_embedded_defaults_run_the_account_and_team_flows(tmp_path: Path) -> Non
     subprocess.run(
         [sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, env=env, check=True, timeout=120
     )
-    server = AppServer(env=env, log_path=tmp_path / "server.log")
-    server.env = env  # replace, not extend, the suite's settings: no BACKEND_DB_URL, REDIS_URL or MAIL_*
+    # `env` alone, not the suite's settings: no BACKEND_DB_URL, BACKEND_REDIS_URL or BACKEND_MAIL_*.
+    server = AppServer(env=env, log_path=tmp_path / "server.log", inherit=False)
     server.start()
     try:
         with httpx.Client(base_url=server.url, timeout=10) as http:

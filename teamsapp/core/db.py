@@ -50,15 +50,15 @@ def create_engine(url: str) -> AsyncEngine:
     """An async engine with pre-ping and short connect timeouts, so an outage fails fast."""
     settings = get_settings()
     parsed = async_url(url)
+    # Outside dev, statement parameters (emails, hashes) stay out of error messages and logs.
+    common: dict[str, Any] = {"echo": settings.db_echo, "hide_parameters": not settings.is_dev}
     if parsed.get_backend_name() == "sqlite":
-        engine = create_async_engine(parsed, echo=settings.db_echo, connect_args={"timeout": 15})
+        engine = create_async_engine(parsed, connect_args={"timeout": 15}, **common)
         event.listen(engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
         return engine
     return create_async_engine(
         parsed,
-        echo=settings.db_echo,
-        # Outside dev, statement parameters (emails, hashes) stay out of error messages and logs.
-        hide_parameters=not settings.is_dev,
+        **common,
         pool_pre_ping=True,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,

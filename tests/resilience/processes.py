@@ -27,12 +27,14 @@ __all__ = ["ROOT", "VENV_BIN", "AppServer", "PrivatePostgres", "wait_for"]
 
 
 class AppServer:
-    """`uvicorn teamsapp.api:api` (one process) with the suite's settings plus `env`."""
+    """`uvicorn teamsapp.api:api` (one process) with the suite's settings plus `env` (or `env` alone)."""
 
-    def __init__(self, *, env: dict[str, str], log_path: Path, port: int | None = None) -> None:
+    def __init__(
+        self, *, env: dict[str, str], log_path: Path, port: int | None = None, inherit: bool = True
+    ) -> None:
         self.port = port or services.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, **env}
+        self.env = {**os.environ, **env} if inherit else env
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
 
