@@ -23,8 +23,11 @@ TOKEN_URL = "/api/v1/user/auth"  # noqa: S105
 DEVICE_MAX = 255
 
 
-async def _session() -> AsyncIterator[AsyncSession]:
-    async with session_scope() as session:
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with session_scope(read_only=request.method in READ_METHODS) as session:
         yield session
 
 

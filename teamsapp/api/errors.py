@@ -131,7 +131,8 @@ async def _redis_down(_request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on the API app."""
     app.add_exception_handler(DomainError, _domain_error)
-    app.add_exception_handler(OperationalError, _database_down)
+    # A connection that died mid-statement surfaces as a plain DBAPIError marked invalidated.
+    app.add_exception_handler(DBAPIError, _database_down)
     app.add_exception_handler(PoolTimeout, _pool_exhausted)
     app.add_exception_handler(DataError, _data_refused)
     app.add_exception_handler(RedisError, _redis_down)

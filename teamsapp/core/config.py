@@ -102,10 +102,7 @@ class Settings(BaseSettings):
         if self.db_url:
             return self.db_url
         if self.db_host:
-            return (
-                f"postgresql+psycopg://{self.db_user}:{self.db_pass}"
-                f"@{self.db_host}:{self.db_port}/{self.db_base}"
-            )
+            return f"postgresql://{self.db_user}:{self.db_pass}@{self.db_host}:{self.db_port}/{self.db_base}"
         return f"sqlite+aiosqlite:///{Path(self.sqlite_path).resolve()}"
 
     @property

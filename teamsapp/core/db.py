@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_dbapi
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,21 +20,23 @@ CONNECT_TIMEOUT_SECONDS = 5
 
 
 def async_url(url: str) -> URL:
-    """The URL with an async driver: psycopg 3 for PostgreSQL, aiosqlite for SQLite."""
+    """The URL with an async driver: asyncpg for PostgreSQL, aiosqlite for SQLite."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
-        return parsed.set(drivername="postgresql+psycopg")
+        return parsed.set(drivername="postgresql+asyncpg")
     if parsed.get_backend_name() == "sqlite":
         return parsed.set(drivername="sqlite+aiosqlite")
     return parsed
 
 
 def sync_url(url: str) -> URL:
-    """The URL with a blocking driver, for Alembic."""
+    """The URL with a blocking driver, for Alembic: psycopg 3 for PostgreSQL, sqlite3 for SQLite."""
     parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        return parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":
         return parsed.set(drivername="sqlite")
-    return async_url(url)
+    return parsed
 
 
 def redacted(url: str | URL) -> str:
@@ -46,8 +50,22 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+async def _connect_asyncpg(*args: Any, **kwargs: Any) -> asyncpg.Connection:
+    # SQLAlchemy passes asyncpg's own errors out of a failed connect unwrapped (a refused socket is
+    # a bare OSError); as the DBAPI's OperationalError they become `sqlalchemy.exc.OperationalError`,
+    # which callers already treat as "the database is down", whatever the driver.
+    try:
+        return await asyncpg.connect(*args, **kwargs)
+    except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        raise AsyncAdapt_asyncpg_dbapi.OperationalError(f"cannot connect: {error}", error) from error  # type: ignore[no-untyped-call]
+
+
 def create_engine(url: str) -> AsyncEngine:
-    """An async engine with pre-ping and short connect timeouts, so an outage fails fast."""
+    """An async engine with short connect timeouts, so an outage fails fast.
+
+    No pre-ping: it would cost a round trip per request. A connection that died with the server
+    fails its first statement, which invalidates the whole pool and answers that one request 503.
+    """
     settings = get_settings()
     parsed = async_url(url)
     # Outside dev, statement parameters (emails, hashes) stay out of error messages and logs.
@@ -59,11 +77,12 @@ def create_engine(url: str) -> AsyncEngine:
     return create_async_engine(
         parsed,
         **common,
-        pool_pre_ping=True,
         pool_size=settings.db_pool_size,
-        max_overflow=settings.db_pool_size,
+        # No overflow: an overflow connection is closed on its return, so a load above the pool
+        # size opened and closed a connection (a TLS handshake) per request. Callers queue instead.
+        max_overflow=0,
         pool_timeout=CONNECT_TIMEOUT_SECONDS,
-        connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
+        connect_args={"timeout": CONNECT_TIMEOUT_SECONDS, "async_creator_fn": _connect_asyncpg},
     )
 
 
@@ -78,12 +97,24 @@ async def dispose_engine() -> None:
     if get_engine.cache_info().currsize:
         await get_engine().dispose()
         get_engine.cache_clear()
+        _autocommit_engine.cache_clear()
+
+
+@functools.cache
+def _autocommit_engine() -> AsyncEngine:
+    return get_engine().execution_options(isolation_level="AUTOCOMMIT")
 
 
 @asynccontextmanager
-async def session_scope() -> AsyncIterator[AsyncSession]:
-    """One unit of work: commits when the block ends, rolls back if it raises."""
-    async with AsyncSession(get_engine(), expire_on_commit=False) as session:
+async def session_scope(*, read_only: bool = False) -> AsyncIterator[AsyncSession]:
+    """One unit of work: commits when the block ends, rolls back if it raises.
+
+    `read_only` is for work that only reads (GET requests): each statement runs on its own, with
+    no BEGIN and COMMIT round trips. Under READ COMMITTED a transaction gives two reads no common
+    snapshot either, so nothing is lost; a stray single-statement write still commits.
+    """
+    bind = _autocommit_engine() if read_only else get_engine()
+    async with AsyncSession(bind, expire_on_commit=False) as session:
         try:
             yield session
             await session.commit()

@@ -6,6 +6,7 @@ import enum
 import uuid
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.orm import aliased
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -29,9 +30,12 @@ class AuditAction(enum.StrEnum):
     INVITATION_DELETED = "invitation.deleted"
 
 
+_MEMBER_IDS = select(Membership.user_id).where(Membership.team_id == bindparam("team_id"))
+
+
 async def member_ids(session: AsyncSession, team_id: uuid.UUID) -> set[uuid.UUID]:
     """The ids of the team's current members."""
-    result = await session.exec(select(Membership.user_id).where(Membership.team_id == team_id))
+    result = await session.exec(_MEMBER_IDS, params={"team_id": team_id})
     return set(result.all())
 
 
@@ -44,8 +48,12 @@ async def record(
     subject_id: uuid.UUID | None,
     details: dict[str, Any] | None = None,
     also_notify: set[uuid.UUID] | None = None,
+    members: set[uuid.UUID] | None = None,
 ) -> None:
-    """Write the audit event and emit `TeamChanged` to the members (and `also_notify`), after commit."""
+    """Write the audit event and emit `TeamChanged` to the members (and `also_notify`), after commit.
+
+    `members` saves reading them when the caller knows them (a team it just created).
+    """
     session.add(
         AuditEvent(
             team_id=team_id, actor_id=actor_id, action=action, subject_id=subject_id, details=details or {}
@@ -55,7 +63,8 @@ async def record(
         session,
         team_id=team_id,
         kind=action,
-        user_ids=await member_ids(session, team_id) | (also_notify or set()),
+        user_ids=(members if members is not None else await member_ids(session, team_id))
+        | (also_notify or set()),
     )
 
 

@@ -12,6 +12,7 @@ import logging
 import uuid
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -40,6 +41,22 @@ LAST_OWNER_DEMOTE = "A team needs at least one owner: make someone else owner be
 LAST_OWNER_LEAVE = "A team needs at least one owner: make someone else owner first, or delete the team."
 ROLE_ORDER = {Role.OWNER: 0, Role.ADMIN: 1, Role.MEMBER: 2}
 
+# The statements of the hot reads, built once (building and keying one costs more than running it).
+_ROLE = select(Membership.role).where(
+    Membership.team_id == bindparam("team_id"), Membership.user_id == bindparam("user_id")
+)
+_MEMBERS = (
+    select(Membership.role, User.id, User.username, User.full_name)
+    .join(User, col(User.id) == Membership.user_id)
+    .where(Membership.team_id == bindparam("team_id"))
+)
+_TEAMS_OF_USER = (
+    select(Team.id, Team.name, Team.description, Membership.role)
+    .join(Membership, col(Membership.team_id) == Team.id)
+    .where(Membership.user_id == bindparam("user_id"))
+    .order_by(func.lower(Team.name), col(Team.created_at))
+)
+
 
 async def lock_team(session: AsyncSession, team_id: uuid.UUID, *, shared: bool = False) -> Team | None:
     """The team, locked until the transaction ends, fresh from the database.
@@ -58,9 +75,7 @@ async def lock_team(session: AsyncSession, team_id: uuid.UUID, *, shared: bool =
 
 async def role_of(session: AsyncSession, *, team_id: uuid.UUID, user_id: uuid.UUID) -> Role | None:
     """The user's role in the team, or None for an outsider."""
-    result = await session.exec(
-        select(Membership.role).where(Membership.team_id == team_id, Membership.user_id == user_id)
-    )
+    result = await session.exec(_ROLE, params={"team_id": team_id, "user_id": user_id})
     role = result.first()
     return Role(role) if role is not None else None
 
@@ -103,15 +118,15 @@ async def authorize(
 
 async def team_detail(session: AsyncSession, *, team: Team, role: Role) -> TeamPublic:
     """The team with its members (owners first), as seen by a member with `role`."""
-    rows = await session.exec(
-        select(Membership.role, User.id, User.username, User.full_name)
-        .join(User, col(User.id) == Membership.user_id)
-        .where(Membership.team_id == team.id)
-    )
+    rows = await session.exec(_MEMBERS, params={"team_id": team.id})
     members = [
         MemberPublic(user_id=user_id, username=username, full_name=full_name, role=Role(member_role))
         for member_role, user_id, username, full_name in rows.all()
     ]
+    return _team_public(team, role=role, members=members)
+
+
+def _team_public(team: Team, *, role: Role, members: list[MemberPublic]) -> TeamPublic:
     members.sort(key=lambda member: (ROLE_ORDER[member.role], member.username))
     return TeamPublic(
         id=team.id,
@@ -130,9 +145,8 @@ async def create_team(session: AsyncSession, *, actor: User, data: TeamCreate) -
         raise PermissionDenied("Verify your email address before creating a team.")
     team = Team(name=data.name, description=data.description)
     session.add(team)
-    await session.flush()
+    await session.flush()  # the team row first: the membership and the audit event refer to it
     session.add(Membership(team_id=team.id, user_id=actor.id, role=Role.OWNER))
-    await session.flush()
     await audit.record(
         session,
         team_id=team.id,
@@ -140,8 +154,12 @@ async def create_team(session: AsyncSession, *, actor: User, data: TeamCreate) -
         action=AuditAction.TEAM_CREATED,
         subject_id=team.id,
         details={"name": team.name},
+        members={actor.id},
     )
-    return await team_detail(session, team=team, role=Role.OWNER)
+    owner = MemberPublic(
+        user_id=actor.id, username=actor.username, full_name=actor.full_name, role=Role.OWNER
+    )
+    return _team_public(team, role=Role.OWNER, members=[owner])
 
 
 async def get_team(session: AsyncSession, *, actor: User, team_id: uuid.UUID) -> TeamPublic:
@@ -152,15 +170,10 @@ async def get_team(session: AsyncSession, *, actor: User, team_id: uuid.UUID) ->
 
 async def list_teams(session: AsyncSession, *, actor: User) -> list[TeamSummary]:
     """The caller's teams with their role in each, by name."""
-    rows = await session.exec(
-        select(Team, Membership.role)
-        .join(Membership, col(Membership.team_id) == Team.id)
-        .where(Membership.user_id == actor.id)
-        .order_by(func.lower(Team.name), col(Team.created_at))
-    )
+    rows = await session.exec(_TEAMS_OF_USER, params={"user_id": actor.id})
     return [
-        TeamSummary(id=team.id, name=team.name, description=team.description, role=Role(role))
-        for team, role in rows.all()
+        TeamSummary(id=team_id, name=name, description=description, role=Role(role))
+        for team_id, name, description, role in rows.all()
     ]
 
 

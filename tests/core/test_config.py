@@ -47,7 +47,7 @@ def test_database_url_from_parts_and_override(monkeypatch: pytest.MonkeyPatch) -
     parts = _settings(
         environment="prod", secret_key=STRONG, db_host="db", db_user="u", db_pass="p", db_base="b"
     )
-    assert parts.database_url == "postgresql+psycopg://u:p@db:5432/b"
+    assert parts.database_url == "postgresql://u:p@db:5432/b"
     override = _settings(environment="prod", secret_key=STRONG, db_host="db", db_url="postgresql://x@y/z")
     assert override.database_url == "postgresql://x@y/z"
     assert _settings(environment="dev", sqlite_path="a.db").database_url.startswith("sqlite+aiosqlite:///")
