@@ -20,6 +20,9 @@ from psycopg import sql
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+# Loopback TCP without TLS, as the app reaches PostgreSQL in the docker-compose stack (Debian's
+# PostgreSQL offers TLS, which `prefer` would take).
+DATABASE_OPTIONS = "sslmode=disable"
 REDIS_BASE_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
 # The suite takes Redis indexes 1..15 by PID; the bench looks for an empty one from the top.
 REDIS_INDEXES = range(15, 0, -1)
@@ -82,12 +85,12 @@ def create_database() -> str:
     with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
         connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     base, _, _ = ADMIN_URL.rpartition("/")
-    return f"{base}/{name}"
+    return f"{base}/{name}?{DATABASE_OPTIONS}"
 
 
 def drop_database(url: str) -> None:
     """Drop a database made by `create_database`, closing whatever still uses it."""
-    name = url.rpartition("/")[2]
+    name = urlsplit(url).path.strip("/")
     with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
         connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 

@@ -23,7 +23,9 @@ def async_url(url: str) -> URL:
     """The URL with an async driver: asyncpg for PostgreSQL, aiosqlite for SQLite."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
-        return parsed.set(drivername="postgresql+asyncpg")
+        # URLs are written the libpq way; asyncpg calls libpq's `sslmode` (same values) `ssl`.
+        query = {("ssl" if key == "sslmode" else key): value for key, value in parsed.query.items()}
+        return parsed.set(drivername="postgresql+asyncpg", query=query)
     if parsed.get_backend_name() == "sqlite":
         return parsed.set(drivername="sqlite+aiosqlite")
     return parsed
@@ -33,7 +35,8 @@ def sync_url(url: str) -> URL:
     """The URL with a blocking driver, for Alembic: psycopg 3 for PostgreSQL, sqlite3 for SQLite."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
-        return parsed.set(drivername="postgresql+psycopg")
+        query = {("sslmode" if key == "ssl" else key): value for key, value in parsed.query.items()}
+        return parsed.set(drivername="postgresql+psycopg", query=query)
     if parsed.get_backend_name() == "sqlite":
         return parsed.set(drivername="sqlite")
     return parsed

@@ -45,6 +45,14 @@ ROLE_ORDER = {Role.OWNER: 0, Role.ADMIN: 1, Role.MEMBER: 2}
 _ROLE = select(Membership.role).where(
     Membership.team_id == bindparam("team_id"), Membership.user_id == bindparam("user_id")
 )
+_TEAM_AND_ROLE = (
+    select(Team, Membership.role)
+    .outerjoin(
+        Membership,
+        (col(Membership.team_id) == Team.id) & (col(Membership.user_id) == bindparam("user_id")),
+    )
+    .where(Team.id == bindparam("team_id"))
+)
 _MEMBERS = (
     select(Membership.role, User.id, User.username, User.full_name)
     .join(User, col(User.id) == Membership.user_id)
@@ -108,9 +116,19 @@ async def authorize(
     hidden: str = TEAM_NOT_FOUND,
     shared: bool = False,
 ) -> tuple[Team, Role]:
-    """The team and the actor's role, if the actor may do `action`; optionally locking the team row."""
-    team = await lock_team(session, team_id, shared=shared) if lock else await session.get(Team, team_id)
-    role = await role_of(session, team_id=team_id, user_id=actor.id) if team else None
+    """The team and the actor's role, if the actor may do `action`; optionally locking the team row.
+
+    A lock is taken before the role is read, so the role is the one the change will see; a plain
+    read takes both in one round trip.
+    """
+    team: Team | None
+    role: Role | None
+    if lock:
+        team = await lock_team(session, team_id, shared=shared)
+        role = await role_of(session, team_id=team_id, user_id=actor.id) if team else None
+    else:
+        row = (await session.exec(_TEAM_AND_ROLE, params={"team_id": team_id, "user_id": actor.id})).first()
+        team, role = (row[0], Role(row[1]) if row[1] is not None else None) if row else (None, None)
     permissions.require_any(role, action, hidden=hidden)
     assert team is not None and role is not None
     return team, role
