@@ -131,6 +131,9 @@ async def _check_credentials(
     session: AsyncSession, *, login: str, password: str, device: str, ip: str
 ) -> TokenPair:
     user = await find_user_by_login(session, login=login)
+    # Checking the password takes a quarter of a second: the connection goes back to the pool
+    # meanwhile (ending the read-only transaction), so log-ins do not starve other requests of it.
+    await session.commit()
     account = str(user.id) if user else login.strip().lower()
     try:
         await ratelimit.check_login(account=account, ip=ip)

@@ -42,9 +42,10 @@ async def register(user_id: uuid.UUID, client_token: str) -> None:
 async def of_users(user_ids: Iterable[uuid.UUID]) -> dict[str, uuid.UUID]:
     """The recently seen tabs of these users, each with its user."""
     now = time.time()
-    tabs: dict[str, uuid.UUID] = {}
-    redis = get_redis()
-    for user_id in user_ids:
-        tokens = await redis.zrangebyscore(_key(user_id), now - TAB_TTL_SECONDS, "+inf")
-        tabs.update(dict.fromkeys(tokens, user_id))
-    return tabs
+    users = list(user_ids)
+    # One round trip for the whole team, however many members it has.
+    async with get_redis().pipeline(transaction=False) as pipeline:
+        for user_id in users:
+            pipeline.zrangebyscore(_key(user_id), now - TAB_TTL_SECONDS, "+inf")
+        found = await pipeline.execute()
+    return {token: user_id for user_id, tokens in zip(users, found, strict=True) for token in tokens}
