@@ -64,6 +64,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     url = config.stash.get(DATABASE_KEY, None)
     if url:
         services.drop_database(url)
+        services.release_redis(os.environ["BACKEND_REDIS_URL"])
 
 
 DATABASE_KEY = pytest.StashKey[str]()

@@ -20,6 +20,8 @@ from psycopg import sql
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_BASE_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+REDIS_CLAIM_PREFIX = "teamsapp-tests:redis-db:"
+REDIS_CLAIM_SECONDS = 3 * 3600
 
 
 class ServiceMissing(Exception):
@@ -67,11 +69,26 @@ def drop_database(url: str) -> None:
 
 
 def redis_url() -> str:
-    """A Redis database index for this run, emptied first (runs side by side use different ones)."""
-    index = 1 + os.getpid() % 15
+    """A Redis database index claimed for this run and emptied first.
+
+    Runs side by side (several checkouts on one machine) each claim a free index 1-15 with SET NX in
+    database 0; the claim expires on its own if a run dies, and `release_redis` frees it at the end.
+    """
+    claims = redis.Redis.from_url(f"{REDIS_BASE_URL}/0")
+    for index in range(1, 16):
+        if claims.set(f"{REDIS_CLAIM_PREFIX}{index}", os.getpid(), nx=True, ex=REDIS_CLAIM_SECONDS):
+            break
+    else:
+        raise ServiceMissing("Every Redis database 1-15 is claimed by another test run; wait for one to end.")
     url = f"{REDIS_BASE_URL}/{index}"
     redis.Redis.from_url(url).flushdb()
     return url
+
+
+def release_redis(url: str) -> None:
+    """Free the database index claimed by `redis_url`."""
+    index = url.rpartition("/")[2]
+    redis.Redis.from_url(f"{REDIS_BASE_URL}/0").delete(f"{REDIS_CLAIM_PREFIX}{index}")
 
 
 def free_port() -> int:
