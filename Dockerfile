@@ -11,7 +11,8 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.txt .
-RUN python -m venv /venv && pip install -r requirements.txt
+# Exactly as tests/shipping/test_fresh_venv.py builds its venv: requirements.txt alone.
+RUN python -m venv /venv && /venv/bin/python -m pip install -r requirements.txt
 RUN npm install --prefix /opt/bun --no-audit --no-fund bun@1.4.4
 COPY . .
 RUN reflex export --frontend-only --no-zip

@@ -14,7 +14,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup run dev migrate revision lint fmt test bench soak
+.PHONY: help setup tools run dev migrate revision lint fmt test bench soak
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -56,7 +56,10 @@ fmt: $(VENV)/.dev  ## format and fix what ruff can
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(VENV)/.dev $(BUN) lint  ## lint, then the whole suite on PostgreSQL, Redis, SMTP and Chromium
+tools:  ## check the programs the tests drive (as root on Debian: install the missing ones)
+	@scripts/check-tools
+
+test: tools $(VENV)/.dev $(BUN) lint  ## lint, then the whole suite on PostgreSQL, Redis, SMTP and Chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev $(BUN)  ## measure throughput and latency (QUICK=1 for a short run)

@@ -1,22 +1,35 @@
-"""Management commands: `python -m teamsapp create-superuser --email ... --username ... --password-stdin`."""
+"""Management commands: `teamsapp migrate`, `teamsapp create-superuser ...`, `teamsapp --version`.
+
+Installed by `pip install .` as the `teamsapp` command; `python -m teamsapp` is the same.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
+from pathlib import Path
 
+from alembic import command
+from alembic.config import Config
 from pydantic import ValidationError
 
+from teamsapp.core.config import ROOT
 from teamsapp.core.db import dispose_engine, session_scope
 from teamsapp.core.errors import DomainError
+from teamsapp.core.version import app_version
 from teamsapp.users import service as user_service
 from teamsapp.users.schemas import UserCreate
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m teamsapp", description="teamsapp management commands")
+    parser = argparse.ArgumentParser(prog="teamsapp", description="teamsapp management commands")
+    parser.add_argument("--version", action="version", version=f"teamsapp {app_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
+    migrate = commands.add_parser("migrate", help="apply every migration (alembic upgrade head)")
+    migrate.add_argument(
+        "--config", type=Path, default=None, help="alembic.ini (default: the project directory's)"
+    )
     create = commands.add_parser("create-superuser", help="create a verified superuser account")
     create.add_argument("--email", required=True)
     create.add_argument("--username", required=True)
@@ -65,11 +78,29 @@ def create_superuser(args: argparse.Namespace) -> int:
     return 0
 
 
+def _alembic_ini(given: Path | None) -> Path | None:
+    # The migrations live beside the app (`alembic/`), not in the package: the command runs in the
+    # project directory, as `reflex run` does, or in the source tree it was imported from.
+    candidates = [given] if given else [Path.cwd() / "alembic.ini", ROOT / "alembic.ini"]
+    return next((path for path in candidates if path.is_file()), None)
+
+
+def migrate(args: argparse.Namespace) -> int:
+    """Bring the database to the newest revision."""
+    ini = _alembic_ini(args.config)
+    if ini is None:
+        return _fail("cannot migrate: no alembic.ini here; run `teamsapp migrate` in the project directory")
+    command.upgrade(Config(str(ini)), "head")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one management command and return its exit status."""
     args = _parser().parse_args(argv)
     if args.command == "create-superuser":
         return create_superuser(args)
+    if args.command == "migrate":
+        return migrate(args)
     return 2
 
 

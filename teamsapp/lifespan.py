@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
+import sys
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import NoReturn
 
 from sqlalchemy import text
 
@@ -47,8 +50,9 @@ async def _check_database() -> None:
 async def app_lifespan() -> AsyncIterator[None]:
     """Check the settings and the database, run the background work, and clean up at the end."""
     configure_logging(get_settings())
-    _announce_defaults()
+    # Checked before anything is said, so that a refusal is the only line start-up writes.
     await _check_database()
+    _announce_defaults()
     get_redis()
     # What exists now (the app, its pages, the imported libraries) lives as long as the process:
     # out of the collector's sight, a full collection no longer walks it (tail latency under load).
@@ -59,3 +63,27 @@ async def app_lifespan() -> AsyncIterator[None]:
     finally:
         await close_redis()
         await dispose_engine()
+
+
+# The exit status of a worker that could not boot, as uvicorn and gunicorn use it.
+REFUSAL_EXIT_STATUS = 3
+
+
+def refuse_to_start(refusal: SettingsError) -> NoReturn:
+    """Print the refusal as one line on stderr and end the process with a non-zero status."""
+    print(refusal.code, file=sys.stderr, flush=True)
+    logging.shutdown()
+    # Both servers catch an exception raised from a lifespan and print its traceback (uvicorn's
+    # lifespan, granian's worker): leaving here at once is what keeps the refusal to one line.
+    os._exit(REFUSAL_EXIT_STATUS)
+
+
+@asynccontextmanager
+async def server_lifespan() -> AsyncIterator[None]:
+    """`app_lifespan` as a server runs it: a start-up refusal ends the process with one line."""
+    async with AsyncExitStack() as stack:
+        try:
+            await stack.enter_async_context(app_lifespan())
+        except SettingsError as refusal:
+            refuse_to_start(refusal)
+        yield

@@ -15,14 +15,15 @@ from teamsapp.api.routes import redis as redis_routes
 from teamsapp.api.routes import team as team_routes
 from teamsapp.api.routes import teams as teams_routes
 from teamsapp.api.routes import user as user_routes
-from teamsapp.lifespan import app_lifespan
+from teamsapp.core.version import app_version
+from teamsapp.lifespan import server_lifespan
 from teamsapp.observability.middleware import RequestMiddleware
 
 
 @asynccontextmanager
 async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     # Runs only when the API is served alone; inside Reflex the same work is a lifespan task.
-    async with app_lifespan():
+    async with server_lifespan():
         yield
 
 
@@ -34,7 +35,7 @@ def create_api() -> FastAPI:
     app = FastAPI(
         title="teamsapp",
         summary="Accounts, teams, members and invitations.",
-        version="1.0.0",
+        version=app_version(),
         openapi_url=OPENAPI_URL,
         docs_url=None,
         redoc_url=None,

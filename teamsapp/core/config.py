@@ -143,7 +143,8 @@ def _describe(error: ValidationError) -> str:
     first = error.errors()[0]
     field = ".".join(str(part) for part in first["loc"])
     name = f"BACKEND_{field.upper()}: " if field else ""
-    return f"{name}{first['msg']}"
+    # A validator's own message already names the setting; pydantic prefixes it with its kind.
+    return f"{name}{first['msg'].removeprefix('Value error, ')}"
 
 
 @functools.cache

@@ -29,11 +29,14 @@ _SENSITIVE_NAME = r"[\w-]*(?:password|passwd|secret|token|api[_-]?key|authorizat
 _SENSITIVE_KEY = re.compile(_SENSITIVE_NAME, re.IGNORECASE)
 # Loggers of the servers that write their own lines (access logs carry the query string).
 SERVER_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "_granian", "granian.access")
+# uvicorn's loggers, when it serves the API alone: through the app's handler, in the app's format.
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 # Libraries that log every outgoing call at INFO: heard from at WARNING unless the level is DEBUG.
 CHATTY_LOGGERS = ("httpx", "httpcore")
 # Attributes every LogRecord has; anything else was passed with `extra=` and is shown.
 _RECORD_ATTRIBUTES = frozenset(
-    vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys() | {"message", "asctime", "request_id"}
+    vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys()
+    | {"message", "asctime", "request_id", "color_message"}  # uvicorn's copy of the message in colour
 )
 
 
@@ -95,13 +98,32 @@ class RedactingFilter(logging.Filter):
             return {k: self._value(str(k), v) for k, v in value.items()}
         return value
 
+    def _redact_arguments(self, record: logging.LogRecord) -> bool:
+        """Redact a `%`-style record argument by argument, keeping its shape; False if that is not enough.
+
+        Formatters such as uvicorn's access formatter unpack `record.args`: it stays a tuple when
+        each argument can be redacted alone.
+        """
+        if not isinstance(record.args, tuple) or not record.args:
+            return False
+        args = tuple(self.redact(arg) if isinstance(arg, str) else arg for arg in record.args)
+        try:
+            message = str(record.msg) % args
+        except (TypeError, ValueError):
+            return False
+        if self.redact(message) != message:
+            return False  # a secret spans the template and an argument (`password=%s`)
+        record.args = args
+        return True
+
     def filter(self, record: logging.LogRecord) -> bool:
         """Redact the message, the extra fields and the traceback in place."""
-        try:
-            message = record.getMessage()
-        except Exception:
-            message = f"{record.msg!s} {record.args!r}"
-        record.msg, record.args = self.redact(message), None
+        if not self._redact_arguments(record):
+            try:
+                message = record.getMessage()
+            except Exception:
+                message = f"{record.msg!s} {record.args!r}"
+            record.msg, record.args = self.redact(message), None
         for key, value in list(vars(record).items()):
             if key not in _RECORD_ATTRIBUTES:
                 setattr(record, key, self._value(key, value))
@@ -200,6 +222,7 @@ def configure_logging(settings: Settings) -> logging.Handler:
     chatty_level = root.level if root.level <= logging.DEBUG else max(root.level, logging.WARNING)
     for name in CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(chatty_level)
+    _adopt_uvicorn_loggers()
     redactor = RedactingFilter(secrets=_secrets(settings), keep_link_tokens=settings.is_dev)
     for name in SERVER_LOGGERS:
         server_logger = logging.getLogger(name)
@@ -207,3 +230,16 @@ def configure_logging(settings: Settings) -> logging.Handler:
             server_logger.removeFilter(old_filter)
         server_logger.addFilter(redactor)
     return handler
+
+
+def _adopt_uvicorn_loggers() -> None:
+    # uvicorn prints its lines with handlers of its own, in its own format (plain text on stdout
+    # even where the app writes JSON): they go to the root handler instead, redacted like the rest.
+    for name in UVICORN_LOGGERS:
+        server_logger = logging.getLogger(name)
+        for handler in list(server_logger.handlers):
+            server_logger.removeHandler(handler)
+        server_logger.propagate = True
+    # `teamsapp.access` writes the access line of every request (route, status, duration, request
+    # id); uvicorn's own would say it twice.
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)

@@ -106,7 +106,7 @@ class ReflexInstance:
     the app of its own: each instance builds into its own `.web`, never the work tree's.
     """
 
-    COPIED = ("rxconfig.py", "alembic.ini", "alembic", "teamsapp", "assets", ".web")
+    COPIED = ("rxconfig.py", "pyproject.toml", "alembic.ini", "alembic", "teamsapp", "assets", ".web")
 
     def __init__(self, *, base: Path, name: str, env: dict[str, str]) -> None:
         self.dir = base / name

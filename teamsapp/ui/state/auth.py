@@ -13,12 +13,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import reflex as rx
+from reflex.config import get_config
 from reflex.event import EventSpec
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teamsapp.auth import service as auth_service
 from teamsapp.auth.service import Principal
-from teamsapp.core.config import get_settings
 from teamsapp.core.db import session_scope
 from teamsapp.core.errors import DomainError
 from teamsapp.models import User
@@ -160,8 +160,9 @@ async def failure(state: rx.State, error: DomainError) -> EventSpec:
 
 
 def go_to(url: str, *, before: str = "") -> EventSpec:
-    """A full page load of an app address (the backend's cookie routes need one, not client routing)."""
-    target = json.dumps(f"{get_settings().base_url}{url}")
+    """A full page load of a backend address (the cookie routes need one, not client routing)."""
+    # The backend's public address: the app's own, or its second port under `reflex run --env dev`.
+    target = json.dumps(f"{get_config().api_url.rstrip('/')}{url}")
     return rx.call_script(f"{before}\nwindow.location.assign({target});")
 
 
