@@ -29,12 +29,13 @@ def wait_until_up(
     *,
     log_path: Path,
     probe: str = "/api/v1/monitoring/health",
+    page: str = "",
     timeout: float = BUILD_TIMEOUT_SECONDS,
     interval: float = 1.0,
     error: type[Exception] = RuntimeError,
 ) -> None:
-    """Return once `probe` and the page at `url` both answer 200; raise `error` if the app exits first
-    or is not up within `timeout` seconds.
+    """Return once `probe` and `page` under `url` both answer 200; raise `error` if the app exits
+    first or is not up within `timeout` seconds.
     """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -42,7 +43,7 @@ def wait_until_up(
             raise error(f"the app exited with {process.returncode}; see {log_path}")
         try:
             probed = httpx.get(f"{url}{probe}", timeout=2).status_code == 200
-            if probed and httpx.get(url, timeout=5).status_code == 200:
+            if probed and httpx.get(f"{url}{page}", timeout=5).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

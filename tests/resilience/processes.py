@@ -7,6 +7,7 @@ The private PostgreSQL comes from `tests.observability.processes` (the private R
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -30,8 +31,17 @@ class AppServer:
     """`uvicorn teamsapp.api:api` (one process) with the suite's settings plus `env` (or `env` alone)."""
 
     def __init__(
-        self, *, env: dict[str, str], log_path: Path, port: int | None = None, inherit: bool = True
+        self,
+        *,
+        env: dict[str, str],
+        log_path: Path,
+        port: int | None = None,
+        inherit: bool = True,
+        bin_dir: Path = VENV_BIN,
+        log_level: str = "warning",
     ) -> None:
+        self.bin_dir = bin_dir
+        self.log_level = log_level
         self.port = port or services.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **env} if inherit else env
@@ -47,9 +57,9 @@ class AppServer:
     def start(self) -> None:
         """Start the server and wait until it answers (the port is kept across restarts)."""
         command = [
-            str(VENV_BIN / "uvicorn"),
+            str(self.bin_dir / "uvicorn"),
             "teamsapp.api:api",
-            *("--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"),
+            *("--host", "127.0.0.1", "--port", str(self.port), "--log-level", self.log_level),
             # Tests pick the client address with X-Forwarded-For (rate limits count per address).
             *("--proxy-headers", "--forwarded-allow-ips", "127.0.0.1"),
             *("--timeout-graceful-shutdown", "5"),
@@ -104,17 +114,33 @@ def _generated(directory: str, names: list[str]) -> set[str]:
 class ReflexInstance:
     """The full app as `make run` serves it (`reflex run --env prod --single-port`), from a copy of
     the app of its own: each instance builds into its own `.web`, never the work tree's.
+
+    `dev=True` runs `make dev`'s command instead (hot reload: the pages on `url`, the backend on
+    `backend_url`); `bin_dir` is the venv whose `reflex` runs; `inherit=False` leaves the suite's
+    environment out.
     """
 
     COPIED = ("rxconfig.py", "pyproject.toml", "alembic.ini", "alembic", "teamsapp", "assets", ".web")
 
-    def __init__(self, *, base: Path, name: str, env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        *,
+        base: Path,
+        name: str,
+        env: dict[str, str],
+        bin_dir: Path = VENV_BIN,
+        inherit: bool = True,
+        dev: bool = False,
+    ) -> None:
         self.dir = base / name
+        self.bin_dir = bin_dir
+        self.dev = dev
         self.port = services.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.backend_url = f"http://127.0.0.1:{self.port + 1}" if dev else self.url
         self.log_path = ROOT / "test-artifacts" / f"resilience-{name}.log"
         self.env = {
-            **os.environ,
+            **(os.environ if inherit else {}),
             **env,
             "BACKEND_PORT": str(self.port),
             "BACKEND_HOST": "127.0.0.1",
@@ -124,8 +150,33 @@ class ReflexInstance:
         }
         self.process: subprocess.Popen[bytes] | None = None
 
+    @property
+    def command(self) -> list[str]:
+        """`make run`'s command, or `make dev`'s."""
+        mode = ["--env", "dev"] if self.dev else ["--env", "prod", "--single-port"]
+        return [str(self.bin_dir / "reflex"), "run", *mode]
+
     def start(self) -> None:
         """Copy the app, build it and serve it; wait until the page and the API answer."""
+        self.copy_app()
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                self.command,
+                cwd=self.dir,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        # In dev the pages come from Vite's server and the API from the backend's port.
+        if self.dev:
+            wait_until_up(self.url, self.process, log_path=self.log_path, probe="/login")
+            wait_until_up(self.backend_url, self.process, log_path=self.log_path, page="/api/openapi.json")
+        else:
+            wait_until_up(self.url, self.process, log_path=self.log_path)
+
+    def copy_app(self) -> None:
+        """Copy the app into this instance's directory (its installed frontend packages included)."""
         from tests.browser.conftest import _bun_path
 
         _bun_path()
@@ -144,16 +195,19 @@ class ReflexInstance:
                 missing = [problem for problem in error.args[0] if "No such file" in str(problem[2])]
                 if len(missing) != len(error.args[0]):
                     raise
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [str(VENV_BIN / "reflex"), "run", "--env", "prod", "--single-port"],
-                cwd=self.dir,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        wait_until_up(self.url, self.process, log_path=self.log_path)
+
+    def log(self) -> str:
+        """Everything the instance wrote so far."""
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def stop(self) -> None:
+        """Stop the whole instance gracefully (SIGTERM to its process group), killing it if need be."""
+        if self.process is not None:
+            services.stop_process(self.process)
+            # What outlived the reflex process in its group (Vite's dev server) goes too.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+        self.process = None
 
     def kill(self) -> None:
         """SIGKILL the whole instance (the reflex process and its workers)."""
