@@ -76,6 +76,7 @@ class Settings(BaseSettings):
     mail_username: str = ""
     mail_password: str = ""
     mail_tls: MailTLS = MailTLS.NONE
+    mail_ca_file: str | None = None
     email_from: str = "teamsapp <noreply@teamsapp.local>"
     sendgrid_api_key: str = ""
     sendgrid_host: str = "https://api.sendgrid.com"
