@@ -44,8 +44,9 @@ class MailTLS(enum.StrEnum):
 class Settings(BaseSettings):
     """Every setting of the app; see the README for what each one does."""
 
+    # An empty variable counts as unset (docker-compose.yml passes `${BACKEND_X:-}` through).
     model_config = SettingsConfigDict(
-        env_prefix="BACKEND_", env_file=".env", extra="ignore", case_sensitive=False
+        env_prefix="BACKEND_", env_file=".env", extra="ignore", case_sensitive=False, env_ignore_empty=True
     )
 
     environment: Environment = Environment.DEV
