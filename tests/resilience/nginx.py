@@ -76,12 +76,18 @@ class Nginx:
             self.process = subprocess.Popen(
                 self._command(), stdout=log, stderr=errors, start_new_session=True
             )
-        wait_for(self._up, timeout=START_TIMEOUT_SECONDS, what=f"nginx on {self.url}")
+        try:
+            wait_for(self._up, timeout=START_TIMEOUT_SECONDS, what=f"nginx on {self.url}")
+        except AssertionError as error:
+            raise AssertionError(f"{error}; nginx said: {(self.dir / 'error.log').read_text()}") from None
+        if self.process.poll() is not None:
+            raise AssertionError(f"nginx exited: {(self.dir / 'error.log').read_text()}")
 
     def _up(self) -> bool:
         assert self.process is not None
+        # An nginx that exited is "up" here: the caller's check below reports it with its log.
         if self.process.poll() is not None:
-            raise AssertionError((self.dir / "error.log").read_text())
+            return True
         return httpx.get(f"{self.url}/api/v1/monitoring/live", timeout=2).status_code == 200
 
     def access_lines(self) -> list[str]:

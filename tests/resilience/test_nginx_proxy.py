@@ -110,12 +110,18 @@ def _log_in_through_the_proxy(chromium: Browser, proxied: ProxiedReplicas, accou
     errors: list[str] = []
     context = chromium.new_context(base_url=proxied.nginx.url)
     page = context.new_page()
-    page.on("websocket", sockets.append)
+    # A lambda, not the bound method: Playwright cannot take a builtin as a handler.
+    page.on("websocket", lambda socket: sockets.append(socket))  # noqa: PLW0108
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
         helpers.log_in(page, account)
         screenshot(page, "nginx-proxy-logged-in")
+    except AssertionError as error:
+        seen = "\n".join(proxied.nginx.access_lines()[-15:])
+        raise AssertionError(
+            f"{error}\nwebsockets: {[s.url for s in sockets]}\nerrors: {errors}\nnginx:\n{seen}"
+        ) from None
     finally:
         context.close()
     assert not errors, errors
