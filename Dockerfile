@@ -17,7 +17,7 @@ RUN npm install --prefix /opt/bun --no-audit --no-fund bun@1.4.4
 COPY . .
 RUN reflex export --frontend-only --no-zip
 
-# Run: the same files as a non-root user; migrations run before the server starts.
+# Run: the same files as a non-root user; deploy/start.sh migrates (once across replicas), then serves.
 FROM python:3.11-slim-bookworm
 ENV PYTHONUNBUFFERED=1 \
     REFLEX_USE_SYSTEM_BUN=1 \
@@ -37,4 +37,4 @@ USER 10001
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=120s --retries=5 \
     CMD ["curl", "-fsS", "http://127.0.0.1:8000/api/v1/monitoring/live"]
-CMD ["sh", "-c", "alembic upgrade head && exec reflex run --env prod --single-port"]
+CMD ["sh", "deploy/start.sh"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from logging.config import fileConfig
 
 from alembic import context
-from sqlalchemy import create_engine, pool
+from sqlalchemy import Connection, create_engine, pool, text
 from sqlmodel import SQLModel
 
 import teamsapp.models  # noqa: F401  (registers every table)
@@ -17,6 +17,10 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = SQLModel.metadata
+
+# pg_advisory_lock key held while migrating ("teamsapp" in ASCII): replicas started together wait
+# for the first one, then find the database at head and do nothing.
+MIGRATION_LOCK_KEY = 0x7465616D73617070
 
 
 def _url() -> str:
@@ -36,6 +40,7 @@ def run_migrations_online() -> None:
     """Run the migrations on a live connection (batch mode so SQLite can alter tables)."""
     engine = create_engine(_url(), poolclass=pool.NullPool)
     with engine.connect() as connection:
+        _lock(connection)
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
@@ -44,7 +49,17 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+    # Closing the connection ends its session, which releases the advisory lock.
     engine.dispose()
+
+
+def _lock(connection: Connection) -> None:
+    """On PostgreSQL, wait for the migration lock (a session lock, held until the connection closes)."""
+    if connection.dialect.name != "postgresql":
+        return
+    connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+    # Alembic then opens its own transaction, which reads alembic_version after the wait.
+    connection.commit()
 
 
 if context.is_offline_mode():

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import URL
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_SECRET_FILE = ROOT / ".teamsapp" / "secret_key"
@@ -43,8 +44,9 @@ class MailTLS(enum.StrEnum):
 class Settings(BaseSettings):
     """Every setting of the app; see the README for what each one does."""
 
+    # An empty variable counts as unset (docker-compose.yml passes `${BACKEND_X:-}` through).
     model_config = SettingsConfigDict(
-        env_prefix="BACKEND_", env_file=".env", extra="ignore", case_sensitive=False
+        env_prefix="BACKEND_", env_file=".env", extra="ignore", case_sensitive=False, env_ignore_empty=True
     )
 
     environment: Environment = Environment.DEV
@@ -75,6 +77,7 @@ class Settings(BaseSettings):
     mail_username: str = ""
     mail_password: str = ""
     mail_tls: MailTLS = MailTLS.NONE
+    mail_ca_file: str | None = None
     email_from: str = "teamsapp <noreply@teamsapp.local>"
     sendgrid_api_key: str = ""
     sendgrid_host: str = "https://api.sendgrid.com"
@@ -102,8 +105,19 @@ class Settings(BaseSettings):
         if self.db_url:
             return self.db_url
         if self.db_host:
-            return f"postgresql://{self.db_user}:{self.db_pass}@{self.db_host}:{self.db_port}/{self.db_base}"
-        return f"sqlite+aiosqlite:///{Path(self.sqlite_path).resolve()}"
+            # Built, not formatted: a password with `@`, `%`, `/`, `:` or spaces is quoted as a URL
+            # needs, and every consumer parses it back with `make_url` to the same password.
+            url = URL.create(
+                "postgresql",
+                username=self.db_user,
+                password=self.db_pass or None,
+                host=self.db_host,
+                port=self.db_port,
+                database=self.db_base,
+            )
+            return url.render_as_string(hide_password=False)
+        sqlite = URL.create("sqlite+aiosqlite", database=str(Path(self.sqlite_path).resolve()))
+        return sqlite.render_as_string()
 
     @property
     def base_url(self) -> str:

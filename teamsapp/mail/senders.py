@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import logging
-import smtplib
 import ssl
 from email.message import EmailMessage
 from typing import Any, Protocol
 
-import httpx
+import aiosmtplib
+import python_http_client.exceptions
+from sendgrid import SendGridAPIClient
 
 from teamsapp.core.config import MailTLS, Settings, get_settings
 from teamsapp.models.base import utcnow
@@ -54,7 +55,11 @@ def build_message(mail: OutboxMail, *, sender: str) -> EmailMessage:
 
 
 class SMTPSender:
-    """SMTP with optional STARTTLS or TLS; logs in only when a username is set."""
+    """SMTP with optional STARTTLS or TLS (aiosmtplib); logs in only when a username is set.
+
+    It runs on the event loop, so cancelling the outbox task (a shut-down) closes the connection
+    at once instead of leaving a thread blocked on a stalled server.
+    """
 
     backend = "smtp"
 
@@ -67,6 +72,7 @@ class SMTPSender:
         password: str = "",
         tls: MailTLS = MailTLS.NONE,
         sender: str,
+        ca_file: str | None = None,
     ) -> None:
         self.host = host
         self.port = port or DEFAULT_SMTP_PORTS[tls]
@@ -74,35 +80,41 @@ class SMTPSender:
         self.password = password
         self.tls = tls
         self.sender = sender
+        self.ca_file = ca_file
 
     async def send(self, mail: OutboxMail) -> None:
-        """Deliver `mail` through the SMTP server, off the event loop."""
+        """Deliver `mail` through the SMTP server."""
         message = build_message(mail, sender=self.sender)
-        await asyncio.to_thread(self._send_blocking, message)
+        await aiosmtplib.send(
+            message,
+            hostname=self.host,
+            port=self.port,
+            username=self.username or None,
+            password=self.password if self.username else None,
+            use_tls=self.tls is MailTLS.SSL,
+            # `none` means none: aiosmtplib would otherwise upgrade whenever the server offers it.
+            start_tls=self.tls is MailTLS.STARTTLS,
+            tls_context=_tls_context(self.ca_file),
+            timeout=SEND_TIMEOUT_SECONDS,
+        )
 
-    def _send_blocking(self, message: EmailMessage) -> None:
-        context = ssl.create_default_context()
-        smtp: smtplib.SMTP
-        if self.tls is MailTLS.SSL:
-            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=SEND_TIMEOUT_SECONDS, context=context)
-        else:
-            smtp = smtplib.SMTP(self.host, self.port, timeout=SEND_TIMEOUT_SECONDS)
-        with smtp:
-            if self.tls is MailTLS.STARTTLS:
-                smtp.starttls(context=context)
-            if self.username:
-                smtp.login(self.username, self.password)
-            smtp.send_message(message)
+
+def _tls_context(ca_file: str | None) -> ssl.SSLContext:
+    # With a CA file, only that bundle is trusted (a private CA, or the tests' own).
+    return ssl.create_default_context(cafile=ca_file)
 
 
 class SendGridSender:
-    """SendGrid's v3 mail-send API over HTTPS (the host is configurable for tests)."""
+    """SendGrid's v3 mail-send API through the `sendgrid` client (the host is configurable for tests).
+
+    The client blocks (urllib), so each send runs in a thread.
+    """
 
     backend = "sendgrid"
 
     def __init__(self, *, api_key: str, host: str, sender: str) -> None:
         self.api_key = api_key
-        self.url = f"{host.rstrip('/')}/v3/mail/send"
+        self.host = host.rstrip("/")
         self.sender = sender
 
     def payload(self, mail: OutboxMail) -> dict[str, Any]:
@@ -123,17 +135,18 @@ class SendGridSender:
 
     async def send(self, mail: OutboxMail) -> None:
         """POST the mail to SendGrid; anything but a 2xx answer raises `DeliveryError`."""
-        async with httpx.AsyncClient(timeout=SEND_TIMEOUT_SECONDS) as client:
-            response = await client.post(
-                self.url,
-                json=self.payload(mail),
-                headers={"Authorization": f"Bearer {self.api_key}"},
-            )
-        if not response.is_success:
-            detail = " ".join(response.text.split())[:ERROR_DETAIL_MAX]
+        await asyncio.to_thread(self._send_blocking, self.payload(mail))
+
+    def _send_blocking(self, payload: dict[str, Any]) -> None:
+        client = SendGridAPIClient(api_key=self.api_key, host=self.host)
+        try:
+            client.client.mail.send.post(request_body=payload, timeout=SEND_TIMEOUT_SECONDS)
+        except python_http_client.exceptions.HTTPError as error:
+            body = error.body.decode(errors="replace") if isinstance(error.body, bytes) else str(error.body)
+            detail = " ".join(body.split())[:ERROR_DETAIL_MAX]
             raise DeliveryError(
-                f"SendGrid answered {response.status_code}" + (f": {detail}" if detail else "")
-            )
+                f"SendGrid answered {error.status_code}" + (f": {detail}" if detail else "")
+            ) from None
 
 
 class LogSender:
@@ -165,5 +178,6 @@ def get_sender(settings: Settings | None = None) -> Sender:
             password=settings.mail_password,
             tls=settings.mail_tls,
             sender=settings.email_from,
+            ca_file=settings.mail_ca_file,
         )
     return LogSender()

@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import sys
+import urllib.parse
 import uuid
 from typing import Any, TextIO
 
@@ -197,6 +198,8 @@ def _secrets(settings: Settings) -> list[str]:
             settings.mail_password,
             settings.sendgrid_api_key,
             settings.db_pass,
+            # As it appears inside a database URL (SQLAlchemy quotes all but spaces and `+`).
+            urllib.parse.quote(settings.db_pass, safe=" +"),
         )
         if value
     ]

@@ -109,7 +109,7 @@ async def test_failures_back_off_and_give_up_after_the_attempt_limit(
         row = (await _rows(outbox_engine))[mail_id]
         assert row.attempts == attempt
         assert row.last_error is not None
-        assert row.last_error.startswith("ConnectionRefusedError")
+        assert row.last_error.startswith("SMTPConnectError")
         assert before + backoff(attempt) <= row.next_attempt_at <= utcnow() + backoff(attempt)
         async with AsyncSession(outbox_engine) as session:
             session.add(row)

@@ -1,4 +1,8 @@
-"""SendGrid: the sender posts the documented request to a local HTTP server standing in for the API."""
+"""SendGrid: the sender posts the documented request to a local HTTP server standing in for the API.
+
+The stand-in server runs on the test's own event loop, so these tests also prove that the blocking
+`sendgrid` client runs off the loop: on it, the server could never answer.
+"""
 
 from __future__ import annotations
 

@@ -184,6 +184,8 @@ class ReflexInstance:
         self.log_path.parent.mkdir(exist_ok=True)
         for name in self.COPIED:
             source = ROOT / name
+            if not source.exists():
+                continue  # no `.web` yet: the instance sets its frontend up from scratch
             if not source.is_dir():
                 shutil.copy2(source, self.dir / name)
                 continue
