@@ -33,6 +33,8 @@ VERIFY_PATH = "/verify"
 RESET_PATH = "/reset-password"
 EMAIL_CONFIRM_PATH = "/settings/email/confirm"
 USERNAME_TAKEN = "That username is taken."
+# Mailed tokens that a new password makes void: they may have been asked for with the old one.
+_RECOVERY_RIVALS = (TokenPurpose.CHANGE_EMAIL, TokenPurpose.RESET_PASSWORD)
 
 
 def to_public(user: User) -> UserPublic:
@@ -191,6 +193,8 @@ async def update_settings(session: AsyncSession, *, principal: Principal, data: 
         user.password_hash = await hash_password(data.new_password)
         user.password_changed_at = now
         await auth_service.end_sessions(session, user_id=user.id, keep=principal.session_id)
+        # Whoever knew the old password may have started an email change or a reset: they end here.
+        await one_time.discard(session, user_id=user.id, purposes=_RECOVERY_RIVALS)
     if changes_email and data.email is not None:
         await _start_email_change(session, user=user, new_email=data.email)
     user.updated_at = now
@@ -208,7 +212,7 @@ async def _start_email_change(session: AsyncSession, *, user: User, new_email: s
     await ratelimit.hit_mail(account=str(user.id))
     if await _get_by(session, email=new_email):
         return
-    await one_time.discard(session, user_id=user.id, purpose=TokenPurpose.CHANGE_EMAIL)
+    await one_time.discard(session, user_id=user.id, purposes=[TokenPurpose.CHANGE_EMAIL])
     await _mail_link(
         session,
         user,
@@ -228,6 +232,7 @@ async def confirm_email_change(session: AsyncSession, *, token: str) -> User:
         raise Invalid(one_time.BAD_TOKEN, field="token")
     if await _get_by(session, email=used.email):
         raise Conflict("That email address has meanwhile been taken by another account.", field="email")
+    old_email = user.email
     try:
         async with session.begin_nested():
             user.email = used.email
@@ -238,6 +243,14 @@ async def confirm_email_change(session: AsyncSession, *, token: str) -> User:
         raise Conflict(
             "That email address has meanwhile been taken by another account.", field="email"
         ) from None
+    # Links mailed to the old address (a reset, a verification) must not outlive the move.
+    await one_time.discard(session, user_id=user.id)
+    await mail_service.queue_mail(
+        session,
+        to=old_email,
+        template="email_changed",
+        context={"name": user.full_name, "old_email": old_email, "new_email": used.email},
+    )
     return user
 
 
@@ -290,7 +303,7 @@ async def send_password_reset(session: AsyncSession, *, email: str) -> None:
 
 
 async def reset_password(session: AsyncSession, *, token: str, password: str) -> None:
-    """Set a new password with the mailed token; every session ends and other reset links die."""
+    """Set a new password with the mailed token; every session and every other mailed link ends."""
     check_new_password(password, field="password")
     used = await one_time.consume(session, token=token, purpose=TokenPurpose.RESET_PASSWORD)
     user = await session.get(User, used.user_id)
@@ -303,5 +316,7 @@ async def reset_password(session: AsyncSession, *, token: str, password: str) ->
     if used.email == user.email:
         user.is_verified = True
     session.add(user)
-    await one_time.discard(session, user_id=user.id, purpose=TokenPurpose.RESET_PASSWORD)
+    # Recovery wins: whatever someone else started with the old password (an email change, another
+    # link) ends with every session.
+    await one_time.discard(session, user_id=user.id)
     await auth_service.end_sessions(session, user_id=user.id)
