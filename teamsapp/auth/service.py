@@ -136,17 +136,17 @@ async def _check_credentials(
     await session.commit()
     account = str(user.id) if user else login.strip().lower()
     try:
-        await ratelimit.check_login(account=account, ip=ip)
+        # Counted before the password is checked, so parallel guesses cannot outrun the limit.
+        await ratelimit.attempt_login(account=account, ip=ip)
     except RateLimited:
         LOGINS.labels("rate_limited").inc()
         raise
     stored_hash = user.password_hash if user else await _dummy_password_hash()
     matches = await verify_password(password, stored_hash)
     if user is None or not matches:
-        await ratelimit.record_login_failure(account=account, ip=ip)
         LOGINS.labels("failure").inc()
         raise Unauthorized(WRONG_CREDENTIALS)
-    await ratelimit.clear_login_failures(account=account)
+    await ratelimit.clear_login_failures(account=account, ip=ip)
     LOGINS.labels("success").inc()
     return await open_session(session, user=user, device=device, ip=ip)
 
@@ -156,10 +156,10 @@ async def check_current_password(user: User, *, password: str) -> None:
     if password_too_long(password):
         raise Invalid("The password is longer than 72 bytes.", field="current_password")
     account = str(user.id)
-    await ratelimit.check_login(account=account, ip=None)
+    await ratelimit.attempt_login(account=account, ip=None)
     if not await verify_password(password, user.password_hash):
-        await ratelimit.record_login_failure(account=account, ip=None)
         raise Invalid("The current password is wrong.", field="current_password")
+    await ratelimit.forgive_login_attempt(account=account, ip=None)
 
 
 def _active(login_session: LoginSession, now: dt.datetime) -> bool:
