@@ -30,7 +30,9 @@ from teamsapp.users.schemas import SessionPublic, TokenPair
 DEVICE_MAX = 255
 IP_MAX = 45
 LAST_SEEN_STEP = dt.timedelta(minutes=1)
-WRONG_CREDENTIALS = "Wrong login or password."
+WRONG_CREDENTIALS = (
+    "Wrong login or password. Until your email address is confirmed, log in with your username."
+)
 SESSION_ENDED = "Your session has ended; log in again."
 
 _dummy_hash: str | None = None
@@ -61,10 +63,17 @@ async def _dummy_password_hash() -> str:
 
 
 async def find_user_by_login(session: AsyncSession, *, login: str) -> User | None:
-    """The user whose email or username is `login` (both are stored lower-cased)."""
+    """The user whose username is `login`, or who confirmed the address `login` (stored lower-cased).
+
+    An unconfirmed address logs nobody in: several accounts may name it, and an answer that
+    depended on them would tell whether the address has an account.
+    """
     login = login.strip().lower()
-    column = User.email if "@" in login else User.username
-    result = await session.exec(select(User).where(column == login))
+    if "@" in login:
+        statement = select(User).where(User.email == login, col(User.is_verified).is_(True))
+    else:
+        statement = select(User).where(User.username == login)
+    result = await session.exec(statement)
     return result.first()
 
 

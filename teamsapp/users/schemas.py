@@ -142,6 +142,13 @@ class TokenRequest(BaseModel):
     token: Token
 
 
+class VerifyRequest(BaseModel):
+    """A verification token and the password the account keeps: its own, or a new one."""
+
+    token: Token
+    password: NewPassword
+
+
 class PasswordReset(BaseModel):
     token: Token
     password: NewPassword
