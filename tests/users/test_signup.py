@@ -7,7 +7,7 @@ import secrets
 import httpx
 import pytest
 
-from tests.factories.users import make_user, new_account
+from tests.factories.users import DEFAULT_PASSWORD, make_user, new_account
 from tests.fixtures.mail import Mailbox
 
 SIGNUP = "/api/v1/user"
@@ -109,3 +109,45 @@ async def test_a_wrong_type_is_a_422_naming_the_field(client: httpx.AsyncClient,
 async def test_malformed_json_is_a_422(client: httpx.AsyncClient, content: str) -> None:
     response = await client.post(SIGNUP, content=content, headers={"content-type": "application/json"})
     assert response.status_code == 422
+
+
+def _fullwidth(text: str) -> str:
+    return "".join(chr(ord(char) + 0xFEE0) if "!" <= char <= "~" and char != "@" else char for char in text)
+
+
+async def test_a_fullwidth_address_is_the_same_address(client: httpx.AsyncClient) -> None:
+    email = f"wide-{secrets.token_hex(3)}@example.com"
+    response = await client.post(SIGNUP, json=new_account(email=_fullwidth(email)))
+    assert response.status_code == 201
+    assert response.json()["email"] == email
+
+
+async def test_a_homoglyph_in_the_local_part_is_a_422(client: httpx.AsyncClient) -> None:
+    response = await client.post(SIGNUP, json=new_account(email="\u0430da@example.com"))  # Cyrillic a
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "email"]
+
+
+async def test_an_international_domain_is_stored_in_its_ascii_form(client: httpx.AsyncClient) -> None:
+    response = await client.post(SIGNUP, json=new_account(email="ada@ex\u0430mple.com"))
+    assert response.status_code == 201
+    assert response.json()["email"] == "ada@xn--exmple-4nf.com"
+
+
+async def test_a_fullwidth_username_is_the_same_username(client: httpx.AsyncClient) -> None:
+    owner = await make_user()
+    taken = await client.post(SIGNUP, json=new_account(username=_fullwidth(owner.username)))
+    assert taken.status_code == 409
+    assert taken.json()["field"] == "username"
+    cyrillic = await client.post(SIGNUP, json=new_account(username="\u0430" + owner.username))
+    assert cyrillic.status_code == 422
+    assert cyrillic.json()["detail"][0]["loc"] == ["body", "username"]
+
+
+async def test_a_fullwidth_login_finds_the_account(client: httpx.AsyncClient) -> None:
+    owner = await make_user()
+    for login in (owner.username, owner.email):
+        response = await client.post(
+            "/api/v1/user/auth", json={"login": _fullwidth(login), "password": DEFAULT_PASSWORD}
+        )
+        assert response.status_code == 200, login
