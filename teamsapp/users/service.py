@@ -265,6 +265,14 @@ async def send_verification(session: AsyncSession, *, email: str) -> None:
         await _queue_verification(session, user)
 
 
+async def send_own_verification(session: AsyncSession, *, actor: User) -> None:
+    """Mail the logged-in user a new verification link for their own account (not the newest one
+    naming the address, which may be someone else's)."""
+    await ratelimit.hit_mail(account=_address_bucket(actor.email))
+    if not actor.is_verified:
+        await _queue_verification(session, actor)
+
+
 async def verify_email(session: AsyncSession, *, token: str, password: str) -> User:
     """Confirm the address with the mailed token; whoever follows it sets the account's password.
 

@@ -12,6 +12,9 @@ import uuid
 
 import httpx
 
+from teamsapp.core.db import session_scope
+from teamsapp.models import User
+from teamsapp.users import service as user_service
 from tests.factories.users import DEFAULT_PASSWORD, make_user, new_account
 from tests.fixtures.mail import Mailbox
 from tests.fixtures.users import reload_user
@@ -157,3 +160,25 @@ async def test_verify_needs_a_valid_password(client: httpx.AsyncClient, mailbox:
         response = await client.post(VERIFY, json=body)
         assert response.status_code == 422
         assert response.json()["detail"][0]["loc"] == ["body", "password"]
+
+
+async def test_a_logged_in_resend_mails_the_link_of_ones_own_account(
+    client: httpx.AsyncClient, mailbox: Mailbox
+) -> None:
+    email = _victim_address()
+    own = await _sign_up(client, email, VICTIM_PASSWORD)
+    await _confirm_link(mailbox, email)
+    await _sign_up(client, email, ATTACKER_PASSWORD)  # a newer account naming the same address
+    await _confirm_link(mailbox, email)
+
+    # What the teams page's "send a new link" does for the logged-in user.
+    async with session_scope() as session:
+        actor = await session.get(User, uuid.UUID(own["id"]))
+        assert actor is not None
+        await user_service.send_own_verification(session, actor=actor)
+    verified = await client.post(
+        VERIFY, json={"token": await _confirm_link(mailbox, email), "password": VICTIM_PASSWORD}
+    )
+
+    assert verified.status_code == 200
+    assert verified.json()["id"] == own["id"]
