@@ -51,7 +51,12 @@ def test_embedded_defaults_run_the_account_and_team_flows(tmp_path: Path) -> Non
             }
             assert http.post("/api/v1/user", json=signup).status_code == 201
             link = _wait_for_link(server, "/verify?token=")
-            assert http.post("/api/v1/user/verify", json={"token": link}).status_code == 200
+            assert (
+                http.post(
+                    "/api/v1/user/verify", json={"token": link, "password": "analytical engine"}
+                ).status_code
+                == 200
+            )
             tokens = http.post("/api/v1/user/auth", json={"login": "ada", "password": "analytical engine"})
             headers = {"Authorization": f"Bearer {tokens.json()['access_token']}"}
             team = http.post("/api/v1/team", json={"name": "Engines"}, headers=headers)

@@ -1,6 +1,7 @@
 """Rate limits kept in Redis, so every worker and both doors (REST and UI) share one count.
 
-Fixed windows: the first counted attempt starts the window and sets its expiry. When Redis cannot
+Fixed windows: the first counted attempt starts the window and sets its expiry (once: later
+attempts never move it). When Redis cannot
 be reached the limited actions fail closed (`Unavailable`), since an unlimited log-in is the worse
 outage.
 """
@@ -33,44 +34,55 @@ def _unavailable(action: str) -> Unavailable:
     )
 
 
-async def _retry_after(redis_key: str) -> int:
-    ttl = int(await core_redis.get_redis().ttl(redis_key))
-    return max(ttl, 1)
+async def attempt_login(*, account: str, ip: str | None) -> None:
+    """Count a log-in attempt against the account and the address before its password is checked.
 
-
-async def check_login(*, account: str, ip: str | None) -> None:
-    """Refuse a log-in attempt when the account or the address already has too many failures."""
-    redis = core_redis.get_redis()
-    try:
-        for redis_key in _login_keys(account=account, ip=ip):
-            failures = await redis.get(redis_key)
-            if failures is not None and int(failures) >= LOGIN_FAILURES:
-                RATE_LIMIT_REFUSALS.labels("login").inc()
-                raise RateLimited(
-                    "Too many failed log-in attempts; try again later.",
-                    retry_after=await _retry_after(redis_key),
-                )
-    except RedisError:
-        raise _unavailable("Log-in") from None
-
-
-async def record_login_failure(*, account: str, ip: str | None) -> None:
-    """Count one failed attempt against the account and the address."""
+    Counting first is what makes the limit race-free: of N parallel guesses, only those that find
+    the count within the limit go on to a password check. A refused attempt is not counted (it
+    checked nothing), and the window's expiry is set once (`NX`), so retrying never extends it.
+    """
     keys = _login_keys(account=account, ip=ip)
     try:
         async with core_redis.get_redis().pipeline(transaction=True) as pipe:
             for redis_key in keys:
                 pipe.incr(redis_key)
                 pipe.expire(redis_key, LOGIN_WINDOW_SECONDS, nx=True)
-            await pipe.execute()
+                pipe.ttl(redis_key)
+            results = await pipe.execute()
+        # The seconds left in each window the attempt went past.
+        over = [int(results[3 * i + 2]) for i in range(len(keys)) if int(results[3 * i]) > LOGIN_FAILURES]
+        if over:
+            await _uncount(keys)
+    except RedisError:
+        raise _unavailable("Log-in") from None
+    if over:
+        RATE_LIMIT_REFUSALS.labels("login").inc()
+        raise RateLimited("Too many failed log-in attempts; try again later.", retry_after=max(*over, 1))
+
+
+async def _uncount(keys: list[str]) -> None:
+    # Take back one counted attempt. A key that expired meanwhile would come back negative and
+    # without an expiry from DECR: it is deleted instead, which is where the window would be anyway.
+    redis = core_redis.get_redis()
+    for redis_key in keys:
+        if int(await redis.decr(redis_key)) <= 0:
+            await redis.delete(redis_key)
+
+
+async def forgive_login_attempt(*, account: str, ip: str | None) -> None:
+    """The counted attempt had the right password (a confirmed change): it is not a failure."""
+    try:
+        await _uncount(_login_keys(account=account, ip=ip))
     except RedisError:
         raise _unavailable("Log-in") from None
 
 
-async def clear_login_failures(*, account: str) -> None:
-    """A successful log-in forgives the account's failures (not the address's)."""
+async def clear_login_failures(*, account: str, ip: str | None) -> None:
+    """A successful log-in forgives the account's failures, and takes back its own count of the address."""
     try:
         await core_redis.get_redis().delete(*_login_keys(account=account, ip=None))
+        if ip:
+            await _uncount(_login_keys(account=account, ip=ip)[1:])
     except RedisError:
         raise _unavailable("Log-in") from None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hmac
 import uuid
 
 from sqlalchemy import bindparam, update
@@ -25,12 +26,14 @@ from teamsapp.core.security import (
 from teamsapp.models import LoginSession, User
 from teamsapp.models.base import utcnow
 from teamsapp.observability.metrics import LOGINS, TOKENS_ISSUED, TOKENS_USED
-from teamsapp.users.schemas import SessionPublic, TokenPair
+from teamsapp.users.schemas import SessionPublic, TokenPair, normalize_login
 
 DEVICE_MAX = 255
 IP_MAX = 45
 LAST_SEEN_STEP = dt.timedelta(minutes=1)
-WRONG_CREDENTIALS = "Wrong login or password."
+WRONG_CREDENTIALS = (
+    "Wrong login or password. Until your email address is confirmed, log in with your username."
+)
 SESSION_ENDED = "Your session has ended; log in again."
 
 _dummy_hash: str | None = None
@@ -61,10 +64,17 @@ async def _dummy_password_hash() -> str:
 
 
 async def find_user_by_login(session: AsyncSession, *, login: str) -> User | None:
-    """The user whose email or username is `login` (both are stored lower-cased)."""
-    login = login.strip().lower()
-    column = User.email if "@" in login else User.username
-    result = await session.exec(select(User).where(column == login))
+    """The user whose username is `login`, or who confirmed the address `login` (stored lower-cased).
+
+    An unconfirmed address logs nobody in: several accounts may name it, and an answer that
+    depended on them would tell whether the address has an account.
+    """
+    login = normalize_login(login)
+    if "@" in login:
+        statement = select(User).where(User.email == login, col(User.is_verified).is_(True))
+    else:
+        statement = select(User).where(User.username == login)
+    result = await session.exec(statement)
     return result.first()
 
 
@@ -72,18 +82,32 @@ def _clip(value: str, limit: int) -> str:
     return value[:limit]
 
 
+def _refresh_tag(session_hex: str, secret: str) -> str:
+    return token_hash(f"refresh-token:{session_hex}.{secret}")[:32]
+
+
 def _new_refresh_token(session_id: uuid.UUID) -> str:
-    return f"{session_id.hex}.{new_token()}"
+    # `<session>.<secret>.<tag>`: the tag proves the server issued the token, so only a token it
+    # really issued can count as a reused one; a forged `<session>.<anything>` revokes nothing.
+    secret = new_token()
+    return f"{session_id.hex}.{secret}.{_refresh_tag(session_id.hex, secret)}"
 
 
-def _session_id_of(refresh_token: str) -> uuid.UUID:
-    prefix, _, secret = refresh_token.partition(".")
+def _session_id_of(refresh_token: str) -> tuple[uuid.UUID, bool]:
+    """The session a refresh token names, and whether the server issued it (a token from before
+    the tag was added has none: it still rotates, but cannot trigger the reuse revocation)."""
+    parts = refresh_token.split(".")
     try:
-        if not secret:
+        if len(parts) not in (2, 3) or not parts[1]:
             raise ValueError(refresh_token)
-        return uuid.UUID(hex=prefix)
+        session_id = uuid.UUID(hex=parts[0])
     except ValueError:
         raise Unauthorized("This refresh token is not valid; log in again.") from None
+    if len(parts) == 2:
+        return session_id, False
+    if not hmac.compare_digest(parts[2], _refresh_tag(parts[0], parts[1])):
+        raise Unauthorized("This refresh token is not valid; log in again.")
+    return session_id, True
 
 
 def _token_pair(
@@ -134,19 +158,19 @@ async def _check_credentials(
     # Checking the password takes a quarter of a second: the connection goes back to the pool
     # meanwhile (ending the read-only transaction), so log-ins do not starve other requests of it.
     await session.commit()
-    account = str(user.id) if user else login.strip().lower()
+    account = str(user.id) if user else normalize_login(login)
     try:
-        await ratelimit.check_login(account=account, ip=ip)
+        # Counted before the password is checked, so parallel guesses cannot outrun the limit.
+        await ratelimit.attempt_login(account=account, ip=ip)
     except RateLimited:
         LOGINS.labels("rate_limited").inc()
         raise
     stored_hash = user.password_hash if user else await _dummy_password_hash()
     matches = await verify_password(password, stored_hash)
     if user is None or not matches:
-        await ratelimit.record_login_failure(account=account, ip=ip)
         LOGINS.labels("failure").inc()
         raise Unauthorized(WRONG_CREDENTIALS)
-    await ratelimit.clear_login_failures(account=account)
+    await ratelimit.clear_login_failures(account=account, ip=ip)
     LOGINS.labels("success").inc()
     return await open_session(session, user=user, device=device, ip=ip)
 
@@ -156,10 +180,10 @@ async def check_current_password(user: User, *, password: str) -> None:
     if password_too_long(password):
         raise Invalid("The password is longer than 72 bytes.", field="current_password")
     account = str(user.id)
-    await ratelimit.check_login(account=account, ip=None)
+    await ratelimit.attempt_login(account=account, ip=None)
     if not await verify_password(password, user.password_hash):
-        await ratelimit.record_login_failure(account=account, ip=None)
         raise Invalid("The current password is wrong.", field="current_password")
+    await ratelimit.forgive_login_attempt(account=account, ip=None)
 
 
 def _active(login_session: LoginSession, now: dt.datetime) -> bool:
@@ -185,9 +209,9 @@ async def _revoke_if_reused(session_id: uuid.UUID, presented_hash: str) -> bool:
 
 async def refresh(session: AsyncSession, *, refresh_token: str, device: str, ip: str) -> TokenPair:
     """Rotate the refresh token and issue a new access token; a reused refresh token ends its session."""
-    session_id = _session_id_of(refresh_token)
+    session_id, issued = _session_id_of(refresh_token)
     presented_hash = token_hash(refresh_token)
-    if await _revoke_if_reused(session_id, presented_hash):
+    if issued and await _revoke_if_reused(session_id, presented_hash):
         raise Unauthorized("This refresh token was already used; the session has been ended for safety.")
     now = utcnow()
     new_refresh_token = _new_refresh_token(session_id)

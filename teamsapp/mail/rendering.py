@@ -40,6 +40,9 @@ TEMPLATES: dict[str, MailTemplate] = {
     "change_email": MailTemplate(
         "Confirm your new email address for teamsapp", frozenset({"name", "link", "new_email"})
     ),
+    "email_changed": MailTemplate(
+        "The email address of your teamsapp account changed", frozenset({"name", "old_email", "new_email"})
+    ),
     "invitation": MailTemplate(
         "$inviter_name invited you to $team_name on teamsapp",
         frozenset({"team_name", "inviter_name", "role", "link"}),

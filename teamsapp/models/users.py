@@ -6,6 +6,7 @@ import datetime as dt
 import enum
 import uuid
 
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from teamsapp.models.base import id_field, timestamp_field
@@ -59,10 +60,24 @@ class TokenPurpose(enum.StrEnum):
 
 
 class User(SQLModel, table=True):
-    """A person with an account; email and username are stored lower-cased."""
+    """A person with an account; email and username are stored lower-cased.
+
+    An address is unique among verified accounts only: unverified ones may name an address that
+    another account confirmed (see `teamsapp/users/addresses.py`).
+    """
+
+    __table_args__ = (
+        Index(
+            "uq_user_verified_email",
+            "email",
+            unique=True,
+            postgresql_where=text("is_verified"),
+            sqlite_where=text("is_verified"),
+        ),
+    )
 
     id: uuid.UUID = id_field()
-    email: str = Field(max_length=EMAIL_MAX, unique=True, index=True)
+    email: str = Field(max_length=EMAIL_MAX, index=True)
     username: str = Field(max_length=NAME_MAX, unique=True, index=True)
     full_name: str = Field(max_length=NAME_MAX)
     password_hash: str = Field(max_length=100)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 
 from sqlalchemy import update
 from sqlmodel import col
@@ -71,13 +72,16 @@ async def consume(session: AsyncSession, *, token: str, purpose: TokenPurpose) -
     return UsedToken(user_id=row[0], email=row[1])
 
 
-async def discard(session: AsyncSession, *, user_id: uuid.UUID, purpose: TokenPurpose) -> None:
-    """Mark every live token of one purpose used: a newer token, or the change made, supersedes them."""
+async def discard(
+    session: AsyncSession, *, user_id: uuid.UUID, purposes: Iterable[TokenPurpose] = tuple(TokenPurpose)
+) -> None:
+    """Mark every live token of these purposes (all by default) used: a newer token, or a change
+    that supersedes them (a reset, a new password, a new address), ends them."""
     await session.exec(
         update(OneTimeToken)
         .where(
             col(OneTimeToken.user_id) == user_id,
-            col(OneTimeToken.purpose) == purpose,
+            col(OneTimeToken.purpose).in_([purpose.value for purpose in purposes]),
             col(OneTimeToken.used_at).is_(None),
         )
         .values(used_at=utcnow())

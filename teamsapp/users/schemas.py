@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 import uuid
 from typing import Annotated, Literal
 
@@ -21,15 +22,31 @@ USERNAME_PATTERN = re.compile(r"^[a-z0-9_.-]+$")
 
 
 def _normalize_email(value: str) -> str:
+    # NFKC folds compatibility forms (a fullwidth `ada@` is `ada@`); a local part must then be ASCII
+    # (no SMTPUTF8 addresses, so no homoglyph twins of an address), and an international domain is
+    # kept in its ASCII (IDNA) form, so one address has one spelling.
     try:
-        checked = validate_email(value, check_deliverability=False)
+        checked = validate_email(
+            unicodedata.normalize("NFKC", value), check_deliverability=False, allow_smtputf8=False
+        )
     except EmailNotValidError as error:
         raise ValueError(f"not a valid email address: {error}") from None
-    return checked.normalized.lower()
+    return (checked.ascii_email or checked.normalized).lower()
+
+
+def normalize_login(value: str) -> str:
+    """A log-in name spelt as accounts store theirs (an address as `Email`, a username lower-cased)."""
+    value = unicodedata.normalize("NFKC", value).strip().lower()
+    if "@" in value:
+        try:
+            return _normalize_email(value)
+        except ValueError:
+            return value
+    return value
 
 
 def _normalize_username(value: str) -> str:
-    value = value.lower()
+    value = unicodedata.normalize("NFKC", value).lower()
     if not USERNAME_PATTERN.match(value):
         raise ValueError("may contain only letters, digits, '_', '.' and '-'")
     return value
@@ -140,6 +157,13 @@ class TokenRequest(BaseModel):
     """A token from a mailed link."""
 
     token: Token
+
+
+class VerifyRequest(BaseModel):
+    """A verification token and the password the account keeps: its own, or a new one."""
+
+    token: Token
+    password: NewPassword
 
 
 class PasswordReset(BaseModel):

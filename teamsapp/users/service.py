@@ -12,12 +12,12 @@ from teamsapp.auth import ratelimit
 from teamsapp.auth import service as auth_service
 from teamsapp.auth.service import Principal
 from teamsapp.core.errors import Conflict, Invalid, NotFound, PermissionDenied
-from teamsapp.core.security import hash_password, password_too_long
+from teamsapp.core.security import hash_password, password_too_long, verify_password
 from teamsapp.mail import service as mail_service
 from teamsapp.models import TokenPurpose, User
 from teamsapp.models.base import utcnow
 from teamsapp.observability.metrics import SIGNUPS
-from teamsapp.users import one_time
+from teamsapp.users import addresses, one_time
 from teamsapp.users.schemas import (
     PASSWORD_MIN,
     Appearance,
@@ -33,6 +33,8 @@ VERIFY_PATH = "/verify"
 RESET_PATH = "/reset-password"
 EMAIL_CONFIRM_PATH = "/settings/email/confirm"
 USERNAME_TAKEN = "That username is taken."
+# Mailed tokens that a new password makes void: they may have been asked for with the old one.
+_RECOVERY_RIVALS = (TokenPurpose.CHANGE_EMAIL, TokenPurpose.RESET_PASSWORD)
 
 
 def to_public(user: User) -> UserPublic:
@@ -67,13 +69,8 @@ def check_new_password(password: str, *, field: str) -> None:
         raise Invalid(f"The password needs at least {PASSWORD_MIN} characters.", field=field)
 
 
-async def _get_by(
-    session: AsyncSession, *, email: str | None = None, username: str | None = None
-) -> User | None:
-    statement = (
-        select(User).where(User.email == email) if email else select(User).where(User.username == username)
-    )
-    return (await session.exec(statement)).first()
+async def _username_taken(session: AsyncSession, *, username: str) -> bool:
+    return (await session.exec(select(User.id).where(User.username == username))).first() is not None
 
 
 async def _insert(session: AsyncSession, user: User) -> bool:
@@ -112,48 +109,54 @@ async def _queue_verification(session: AsyncSession, user: User) -> None:
     )
 
 
-async def _new_user(data: UserCreate, *, superuser: bool = False) -> User:
-    """An unsaved user with the password hashed; a superuser starts verified."""
+async def _new_user(data: UserCreate) -> User:
+    """An unsaved, unverified user with the password hashed."""
     return User(
         email=data.email,
         username=data.username,
         full_name=data.full_name,
         password_hash=await hash_password(data.password),
-        is_verified=superuser,
-        is_superuser=superuser,
     )
 
 
-async def sign_up(session: AsyncSession, *, data: UserCreate) -> User:
-    """Create an account and mail a verification link.
+def _address_bucket(email: str) -> str:
+    # Verification mails are counted per address, never per account: the count must not depend on
+    # which accounts name the address.
+    return f"address:{email}"
 
-    A taken email answers exactly like a new account (a user object that is never stored), so the
-    answer does not tell whether the address has an account; usernames are public, so a taken one is
-    a 409.
+
+async def sign_up(session: AsyncSession, *, data: UserCreate) -> User:
+    """Create an unverified account and mail a verification link to its address.
+
+    Whether the address already has an account is never checked, so neither the answer, the new
+    account nor any later route can tell: the address belongs to whichever account confirms it
+    through the mailbox (`teamsapp/users/addresses.py`). Usernames are public: a taken one is a 409.
+    Mails to one address are rate limited, however many sign-ups name it.
     """
     check_new_password(data.password, field="password")
-    if await _get_by(session, username=data.username):
+    if await _username_taken(session, username=data.username):
         raise Conflict(USERNAME_TAKEN, field="username")
+    await ratelimit.hit_mail(account=_address_bucket(data.email))
     user = await _new_user(data)
-    if await _get_by(session, email=data.email) is None and await _insert(session, user):
-        SIGNUPS.inc()
-        await _queue_verification(session, user)
-        return user
-    if await _get_by(session, username=data.username):
+    if not await _insert(session, user):
         raise Conflict(USERNAME_TAKEN, field="username")
-    return User(email=data.email, username=data.username, full_name=data.full_name, password_hash="")
+    SIGNUPS.inc()
+    await _queue_verification(session, user)
+    return user
 
 
 async def create_superuser(session: AsyncSession, *, data: UserCreate) -> User:
     """Create a verified superuser (the management command; taken names are plain errors here)."""
     check_new_password(data.password, field="password")
-    if await _get_by(session, email=data.email):
+    if await addresses.owner_of(session, email=data.email):
         raise Conflict("That email address already has an account.", field="email")
-    if await _get_by(session, username=data.username):
+    if await _username_taken(session, username=data.username):
         raise Conflict(USERNAME_TAKEN, field="username")
-    user = await _new_user(data, superuser=True)
+    user = await _new_user(data)
     if not await _insert(session, user):
-        raise Conflict("That email address or username was just taken.", field="email")
+        raise Conflict(USERNAME_TAKEN, field="username")
+    user.is_superuser = True
+    await addresses.confirm(session, user=user, email=data.email, field="email")
     return user
 
 
@@ -181,7 +184,7 @@ async def update_settings(session: AsyncSession, *, principal: Principal, data: 
             )
         await auth_service.check_current_password(user, password=data.current_password)
     new_username = data.username if data.username is not None and data.username != user.username else None
-    if new_username is not None and await _get_by(session, username=new_username):
+    if new_username is not None and await _username_taken(session, username=new_username):
         raise Conflict(USERNAME_TAKEN, field="username")
     if data.full_name is not None:
         user.full_name = data.full_name
@@ -191,6 +194,8 @@ async def update_settings(session: AsyncSession, *, principal: Principal, data: 
         user.password_hash = await hash_password(data.new_password)
         user.password_changed_at = now
         await auth_service.end_sessions(session, user_id=user.id, keep=principal.session_id)
+        # Whoever knew the old password may have started an email change or a reset: they end here.
+        await one_time.discard(session, user_id=user.id, purposes=_RECOVERY_RIVALS)
     if changes_email and data.email is not None:
         await _start_email_change(session, user=user, new_email=data.email)
     user.updated_at = now
@@ -206,9 +211,9 @@ async def update_settings(session: AsyncSession, *, principal: Principal, data: 
 
 async def _start_email_change(session: AsyncSession, *, user: User, new_email: str) -> None:
     await ratelimit.hit_mail(account=str(user.id))
-    if await _get_by(session, email=new_email):
+    if await addresses.owner_of(session, email=new_email):
         return
-    await one_time.discard(session, user_id=user.id, purpose=TokenPurpose.CHANGE_EMAIL)
+    await one_time.discard(session, user_id=user.id, purposes=[TokenPurpose.CHANGE_EMAIL])
     await _mail_link(
         session,
         user,
@@ -226,18 +231,16 @@ async def confirm_email_change(session: AsyncSession, *, token: str) -> User:
     user = await session.get(User, used.user_id)
     if user is None or used.email is None:
         raise Invalid(one_time.BAD_TOKEN, field="token")
-    if await _get_by(session, email=used.email):
-        raise Conflict("That email address has meanwhile been taken by another account.", field="email")
-    try:
-        async with session.begin_nested():
-            user.email = used.email
-            user.is_verified = True
-            user.updated_at = utcnow()
-            session.add(user)
-    except IntegrityError:
-        raise Conflict(
-            "That email address has meanwhile been taken by another account.", field="email"
-        ) from None
+    old_email = user.email
+    await addresses.confirm(session, user=user, email=used.email, field="email")
+    # Links mailed to the old address (a reset, a verification) must not outlive the move.
+    await one_time.discard(session, user_id=user.id)
+    await mail_service.queue_mail(
+        session,
+        to=old_email,
+        template="email_changed",
+        context={"name": user.full_name, "old_email": old_email, "new_email": used.email},
+    )
     return user
 
 
@@ -253,35 +256,51 @@ async def update_appearance(session: AsyncSession, *, actor: User, data: Appeara
     return actor
 
 
-async def _rate_limited_lookup(session: AsyncSession, *, email: str) -> User | None:
-    # Unknown addresses are counted too, so that the limit does not reveal which ones have accounts.
-    user = await _get_by(session, email=email.strip().lower())
-    await ratelimit.hit_mail(account=str(user.id) if user else email.strip().lower())
-    return user
-
-
 async def send_verification(session: AsyncSession, *, email: str) -> None:
-    """Mail a new verification link, if the address has an unverified account (the answer never says)."""
-    user = await _rate_limited_lookup(session, email=email)
+    """Mail a new verification link for the newest unconfirmed account naming the address, if any
+    and if no account confirmed it (the answer never says)."""
+    await ratelimit.hit_mail(account=_address_bucket(email))
+    user = await addresses.account_for_mail(session, email=email)
     if user is not None and not user.is_verified:
         await _queue_verification(session, user)
 
 
-async def verify_email(session: AsyncSession, *, token: str) -> User:
-    """Mark the address verified with the mailed token (only if it is still the account's address)."""
+async def send_own_verification(session: AsyncSession, *, actor: User) -> None:
+    """Mail the logged-in user a new verification link for their own account (not the newest one
+    naming the address, which may be someone else's)."""
+    await ratelimit.hit_mail(account=_address_bucket(actor.email))
+    if not actor.is_verified:
+        await _queue_verification(session, actor)
+
+
+async def verify_email(session: AsyncSession, *, token: str, password: str) -> User:
+    """Confirm the address with the mailed token; whoever follows it sets the account's password.
+
+    The mailbox owner always ends in control (SPEC 4): typing the account's password only confirms
+    the address; typing another one replaces it, ends every session and cancels the other mailed
+    links, so an account someone else opened with this address never keeps their password.
+    """
+    check_new_password(password, field="password")
     used = await one_time.consume(session, token=token, purpose=TokenPurpose.VERIFY_EMAIL)
     user = await session.get(User, used.user_id)
     if user is None or used.email != user.email:
         raise Invalid(one_time.BAD_TOKEN, field="token")
-    user.is_verified = True
-    user.updated_at = utcnow()
-    session.add(user)
+    if not await verify_password(password, user.password_hash):
+        now = utcnow()
+        user.password_hash = await hash_password(password)
+        user.password_changed_at = now
+        await one_time.discard(session, user_id=user.id)
+        await auth_service.end_sessions(session, user_id=user.id)
+    await addresses.confirm(session, user=user, email=user.email)
     return user
 
 
 async def send_password_reset(session: AsyncSession, *, email: str) -> None:
-    """Mail a password-reset link, if the address has an account (the answer never says)."""
-    user = await _rate_limited_lookup(session, email=email)
+    """Mail a password-reset link for the account the address belongs to (the answer never says)."""
+    normalized = email.strip().lower()
+    user = await addresses.account_for_mail(session, email=normalized)
+    # Counted per account when there is one (email changes share the count), else per address.
+    await ratelimit.hit_mail(account=str(user.id) if user else normalized)
     if user is None:
         return
     await _mail_link(
@@ -290,7 +309,7 @@ async def send_password_reset(session: AsyncSession, *, email: str) -> None:
 
 
 async def reset_password(session: AsyncSession, *, token: str, password: str) -> None:
-    """Set a new password with the mailed token; every session ends and other reset links die."""
+    """Set a new password with the mailed token; every session and every other mailed link ends."""
     check_new_password(password, field="password")
     used = await one_time.consume(session, token=token, purpose=TokenPurpose.RESET_PASSWORD)
     user = await session.get(User, used.user_id)
@@ -300,8 +319,10 @@ async def reset_password(session: AsyncSession, *, token: str, password: str) ->
     user.password_hash = await hash_password(password)
     user.password_changed_at = now
     user.updated_at = now
-    if used.email == user.email:
-        user.is_verified = True
     session.add(user)
-    await one_time.discard(session, user_id=user.id, purpose=TokenPurpose.RESET_PASSWORD)
+    if used.email == user.email:
+        await addresses.confirm(session, user=user, email=user.email)
+    # Recovery wins: whatever someone else started with the old password (an email change, another
+    # link) ends with every session.
+    await one_time.discard(session, user_id=user.id)
     await auth_service.end_sessions(session, user_id=user.id)

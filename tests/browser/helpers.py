@@ -73,7 +73,9 @@ def register(server: LiveServer, mailbox: Mailbox, name: str) -> Account:
     }
     httpx.post(f"{server.url}/api/v1/user", json=body, timeout=10).raise_for_status()
     token = mailbox.link_token(wait_for_mail(mailbox, account.email))
-    httpx.post(f"{server.url}/api/v1/user/verify", json={"token": token}, timeout=10).raise_for_status()
+    httpx.post(
+        f"{server.url}/api/v1/user/verify", json={"token": token, "password": account.password}, timeout=10
+    ).raise_for_status()
     return account
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -47,6 +49,10 @@ def test_sign_up_verify_log_in_and_out(page: Page, mailbox: Mailbox) -> None:
     check_page(page, "signup-sent")
 
     visit(page, mailbox.link(wait_for_mail(mailbox, account.email)))
+    expect(page.get_by_role("form", name="Confirm your email address")).to_be_visible()
+    check_page(page, "verify-password")
+    page.get_by_label("Password").fill(account.password)
+    page.get_by_role("button", name="Confirm my address").click()
     expect(page.get_by_text("Your email address is confirmed.")).to_be_visible()
     check_page(page, "verify")
 
@@ -135,6 +141,32 @@ def test_the_log_in_is_a_real_session_that_rest_can_end(
     assert revoked.status_code in (200, 204)
     visit(page, "/settings")
     expect(page).to_have_url(url("/login?next=%2Fsettings"))
+
+
+def test_the_mailbox_owner_takes_over_an_account_someone_else_opened_with_their_address(
+    page: Page, live_server: LiveServer, mailbox: Mailbox
+) -> None:
+    victim = new_account("victim")
+    squatter = dataclasses.replace(new_account("squatter"), password="the squatter's password")
+    body = {
+        "email": victim.email,
+        "username": squatter.username,
+        "full_name": squatter.full_name,
+        "password": squatter.password,
+    }
+    httpx.post(f"{live_server.url}/api/v1/user", json=body, timeout=10).raise_for_status()
+    squatter_session = api_headers(live_server, squatter)
+
+    visit(page, mailbox.link(wait_for_mail(mailbox, victim.email)))
+    page.get_by_label("Password").fill(victim.password)
+    page.get_by_role("button", name="Confirm my address").click()
+    expect(page.get_by_text("Your email address is confirmed.")).to_be_visible()
+
+    me = httpx.get(f"{live_server.url}/api/v1/user/me", headers=squatter_session, timeout=10)
+    assert me.status_code == 401
+    page.get_by_role("main").get_by_role("link", name="Log in").click()
+    fill_login(page, victim.email, victim.password)
+    expect(page).to_have_url(url("/teams"))
 
 
 def test_verify_without_a_link_offers_a_new_one(page: Page) -> None:

@@ -187,6 +187,8 @@ def test_an_invited_newcomer_signs_up_and_comes_back(
 
     # The confirmation link comes by mail; after it, the first log-in goes back to the invitation.
     visit(page, mailbox.link(wait_for_mail(mailbox, newcomer.email)))
+    page.get_by_label("Password").fill(newcomer.password)
+    page.get_by_role("button", name="Confirm my address").click()
     page.get_by_role("main").get_by_role("link", name="Log in").click()
     fill_login(page, newcomer.username, newcomer.password)
     expect(page).to_have_url(re.compile(r"/invite/?\?token="))

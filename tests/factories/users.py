@@ -51,7 +51,11 @@ async def make_user(
 
 
 async def login(client: httpx.AsyncClient, user: User, password: str = DEFAULT_PASSWORD) -> dict[str, str]:
-    """Log `user` in through POST /api/v1/user/auth and return the bearer header."""
-    response = await client.post("/api/v1/user/auth", json={"login": user.email, "password": password})
+    """Log `user` in through POST /api/v1/user/auth and return the bearer header.
+
+    By email once the address is confirmed; before that only the username logs in.
+    """
+    name = user.email if user.is_verified else user.username
+    response = await client.post("/api/v1/user/auth", json={"login": name, "password": password})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}

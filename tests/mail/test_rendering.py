@@ -11,13 +11,20 @@ CONTEXTS = {
     "verify_email": {"name": "Ada", "link": LINK},
     "reset_password": {"name": "Ada", "link": LINK},
     "change_email": {"name": "Ada", "link": LINK, "new_email": "new@example.test"},
+    "email_changed": {"name": "Ada", "old_email": "old@example.test", "new_email": "new@example.test"},
     "invitation": {"team_name": "Blue", "inviter_name": "Grace", "role": "admin", "link": LINK},
 }
 
 
 def test_every_template_has_a_context_here() -> None:
     assert set(CONTEXTS) == set(TEMPLATES)
-    assert set(TEMPLATES) == {"verify_email", "reset_password", "change_email", "invitation"}
+    assert set(TEMPLATES) == {
+        "verify_email",
+        "reset_password",
+        "change_email",
+        "email_changed",
+        "invitation",
+    }
 
 
 @pytest.mark.parametrize("name", sorted(TEMPLATES))
@@ -26,7 +33,7 @@ def test_templates_use_exactly_their_keys(name: str) -> None:
         assert set(load(filename).get_identifiers()) == TEMPLATES[name].keys, filename
 
 
-@pytest.mark.parametrize("name", sorted(TEMPLATES))
+@pytest.mark.parametrize("name", sorted(name for name, spec in TEMPLATES.items() if "link" in spec.keys))
 def test_render_gives_subject_text_and_html_with_the_link(name: str) -> None:
     mail = render(name, CONTEXTS[name])
     assert mail.subject
@@ -48,6 +55,15 @@ def test_change_email_names_the_new_address() -> None:
     mail = render("change_email", CONTEXTS["change_email"])
     assert "new@example.test" in mail.text
     assert "new@example.test" in mail.html
+
+
+def test_email_changed_names_both_addresses_and_carries_no_link() -> None:
+    mail = render("email_changed", CONTEXTS["email_changed"])
+    for body in (mail.text, mail.html):
+        assert "old@example.test" in body
+        assert "new@example.test" in body
+    assert "http" not in mail.text
+    assert "$" not in mail.text + mail.html
 
 
 def test_invitation_subject_names_inviter_and_team_on_one_line() -> None:

@@ -83,7 +83,9 @@ async def test_the_account_flow_logs_no_password_token_or_secret(
     assert (await http.post(USER, json={**signup, "password": "x" * 300})).status_code == 422
     verify = await _mailed_token(mailbox, email, "Confirm your email")
     leaks.append(verify)
-    assert (await http.post(f"{USER}/verify", json={"token": verify})).status_code == 200
+    assert (
+        await http.post(f"{USER}/verify", json={"token": verify, "password": passwords[0]})
+    ).status_code == 200
 
     wrong = await http.post(f"{USER}/auth", json={"login": email, "password": passwords[3]})
     assert wrong.status_code == 401

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 ROUTES = {
-    ("post", "/api/v1/user"): {"201", "409", "422"},
+    ("post", "/api/v1/user"): {"201", "409", "422", "429", "503"},
     ("post", "/api/v1/user/auth"): {"200", "401", "422", "429", "503"},
     ("post", "/api/v1/user/auth/refresh"): {"200", "401", "422"},
     ("post", "/api/v1/user/logout"): {"204", "401"},
@@ -21,9 +21,9 @@ ROUTES = {
     ("post", "/api/v1/user/settings/email/confirm"): {"200", "409", "422"},
     ("patch", "/api/v1/user/appearance"): {"200", "401", "422"},
     ("post", "/api/v1/user/verify/send"): {"202", "422", "429", "503"},
-    ("post", "/api/v1/user/verify"): {"200", "422"},
+    ("post", "/api/v1/user/verify"): {"200", "409", "422"},
     ("post", "/api/v1/user/password/reset/send"): {"202", "422", "429", "503"},
-    ("post", "/api/v1/user/password/reset"): {"204", "422"},
+    ("post", "/api/v1/user/password/reset"): {"204", "409", "422"},
     ("get", "/api/v1/redis"): {"200", "401", "403", "404", "422", "503"},
     ("put", "/api/v1/redis"): {"200", "401", "403", "422", "503"},
 }

@@ -27,7 +27,7 @@ async def _mailed_token(client: httpx.AsyncClient, mailbox: Mailbox, email: str)
 async def test_verify_with_the_mailed_token(client: httpx.AsyncClient, mailbox: Mailbox) -> None:
     user = await make_user(verified=False)
     token = await _mailed_token(client, mailbox, user.email)
-    response = await client.post(VERIFY, json={"token": token})
+    response = await client.post(VERIFY, json={"token": token, "password": DEFAULT_PASSWORD})
     assert response.status_code == 200
     assert response.json()["is_verified"] is True
     assert (await reload_user(user.id)).is_verified
@@ -46,8 +46,8 @@ async def test_the_token_is_stored_only_as_a_hash_with_a_24_hour_life(
 async def test_a_verification_token_works_once(client: httpx.AsyncClient, mailbox: Mailbox) -> None:
     user = await make_user(verified=False)
     token = await _mailed_token(client, mailbox, user.email)
-    assert (await client.post(VERIFY, json={"token": token})).status_code == 200
-    again = await client.post(VERIFY, json={"token": token})
+    assert (await client.post(VERIFY, json={"token": token, "password": DEFAULT_PASSWORD})).status_code == 200
+    again = await client.post(VERIFY, json={"token": token, "password": DEFAULT_PASSWORD})
     assert again.status_code == 422
     assert again.json()["field"] == "token"
 
@@ -56,14 +56,16 @@ async def test_an_expired_verification_token_is_refused(client: httpx.AsyncClien
     user = await make_user(verified=False)
     token = await _mailed_token(client, mailbox, user.email)
     await expire_token(token)
-    response = await client.post(VERIFY, json={"token": token})
+    response = await client.post(VERIFY, json={"token": token, "password": DEFAULT_PASSWORD})
     assert response.status_code == 422
     assert response.json()["field"] == "token"
     assert not (await reload_user(user.id)).is_verified
 
 
 async def test_an_unknown_token_is_refused(client: httpx.AsyncClient) -> None:
-    response = await client.post(VERIFY, json={"token": secrets.token_urlsafe(32)})
+    response = await client.post(
+        VERIFY, json={"token": secrets.token_urlsafe(32), "password": DEFAULT_PASSWORD}
+    )
     assert response.status_code == 422
     assert response.json()["field"] == "token"
 
@@ -83,7 +85,7 @@ async def test_unverified_users_can_log_in_and_verify(client: httpx.AsyncClient,
     headers = await login(client, user)
     assert (await client.get("/api/v1/user/me", headers=headers)).json()["is_verified"] is False
     token = await _mailed_token(client, mailbox, user.email)
-    await client.post(VERIFY, json={"token": token})
+    await client.post(VERIFY, json={"token": token, "password": DEFAULT_PASSWORD})
     assert (await client.get("/api/v1/user/me", headers=headers)).json()["is_verified"] is True
 
 
@@ -91,12 +93,12 @@ async def test_a_reset_token_does_not_verify(client: httpx.AsyncClient, mailbox:
     user = await make_user(verified=False, password=DEFAULT_PASSWORD)
     await client.post("/api/v1/user/password/reset/send", json={"email": user.email})
     token = mailbox.link_token(await mailbox.wait_for(to=user.email))
-    assert (await client.post(VERIFY, json={"token": token})).status_code == 422
+    assert (await client.post(VERIFY, json={"token": token, "password": DEFAULT_PASSWORD})).status_code == 422
 
 
 async def test_verify_rejects_bad_input(client: httpx.AsyncClient) -> None:
     for body in [{}, {"token": 5}, {"token": ""}, {"token": "t" * 201}]:
-        response = await client.post(VERIFY, json=body)
+        response = await client.post(VERIFY, json={"password": DEFAULT_PASSWORD, **body})
         assert response.status_code == 422
         assert response.json()["detail"][0]["loc"] == ["body", "token"]
     assert (await client.post(SEND, json={"email": "nope"})).status_code == 422
@@ -107,5 +109,7 @@ async def test_two_concurrent_uses_of_one_token_let_only_one_through(
 ) -> None:
     user = await make_user(verified=False)
     token = await _mailed_token(client, mailbox, user.email)
-    answers = await asyncio.gather(*(client.post(VERIFY, json={"token": token}) for _ in range(2)))
+    answers = await asyncio.gather(
+        *(client.post(VERIFY, json={"token": token, "password": DEFAULT_PASSWORD}) for _ in range(2))
+    )
     assert sorted(response.status_code for response in answers) == [200, 422]

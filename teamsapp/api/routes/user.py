@@ -29,6 +29,7 @@ from teamsapp.users.schemas import (
     UserProfile,
     UserPublic,
     UserSettingsUpdate,
+    VerifyRequest,
 )
 
 router = APIRouter(prefix="/user", tags=["user"])
@@ -96,12 +97,13 @@ async def _login_request(request: Request) -> LoginRequest:
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=errors(409, 422),
+    responses=errors(409, 422, 429, 503),
 )
 async def sign_up(body: UserCreate, session: SessionDep) -> UserPublic:
-    """Create an account and mail a verification link.
+    """Create an unverified account and mail a verification link.
 
-    A taken email answers exactly like a new account (no enumeration); a taken username is a 409.
+    Whether the address has another account is never checked (no enumeration): the address belongs
+    to the account that confirms it. A taken username is a 409; mails to one address are limited.
     """
     return user_service.to_public(await user_service.sign_up(session, data=body))
 
@@ -190,10 +192,16 @@ async def send_verification(body: EmailRequest, session: SessionDep) -> Notice:
     return Notice(detail=VERIFY_NOTICE)
 
 
-@router.post("/verify", responses=errors(422))
-async def verify_email(body: TokenRequest, session: SessionDep) -> UserPublic:
-    """Confirm the email address with the mailed token."""
-    return user_service.to_public(await user_service.verify_email(session, token=body.token))
+@router.post("/verify", responses=errors(409, 422))
+async def verify_email(body: VerifyRequest, session: SessionDep) -> UserPublic:
+    """Confirm the email address with the mailed token and the password the account keeps.
+
+    The account's own password only confirms the address; another one replaces it and ends every
+    session, so an account someone else opened with your address never keeps their password.
+    """
+    return user_service.to_public(
+        await user_service.verify_email(session, token=body.token, password=body.password)
+    )
 
 
 @router.post("/password/reset/send", status_code=status.HTTP_202_ACCEPTED, responses=errors(422, 429, 503))
@@ -203,7 +211,7 @@ async def send_password_reset(body: EmailRequest, session: SessionDep) -> Notice
     return Notice(detail=NEUTRAL_MAIL_NOTICE)
 
 
-@router.post("/password/reset", status_code=status.HTTP_204_NO_CONTENT, responses=errors(422))
+@router.post("/password/reset", status_code=status.HTTP_204_NO_CONTENT, responses=errors(409, 422))
 async def reset_password(body: PasswordReset, session: SessionDep) -> None:
     """Set a new password with the mailed token; every session of the account ends."""
     await user_service.reset_password(session, token=body.token, password=body.password)

@@ -8,7 +8,6 @@ from typing import Any
 import reflex as rx
 from reflex.event import EventSpec
 
-from teamsapp.core.db import session_scope
 from teamsapp.core.errors import DomainError
 from teamsapp.teams import service as team_service
 from teamsapp.teams.schemas import TeamCreate
@@ -63,10 +62,8 @@ class TeamsState(FormMixin, rx.State):
         yield None
         auth = await self.get_state(AuthState)
         try:
-            async with acting(self):
-                pass
-            async with session_scope() as session:
-                await user_service.send_verification(session, email=auth.email)
+            async with acting(self) as (session, principal):
+                await user_service.send_own_verification(session, actor=principal.user)
         except DomainError as error:
             self.running = False
             yield await failure(self, error)
