@@ -141,6 +141,7 @@ async def sign_up(session: AsyncSession, *, data: UserCreate) -> User:
         return user
     if await _get_by(session, username=data.username):
         raise Conflict(USERNAME_TAKEN, field="username")
+    SIGNUPS.inc()  # counted like a new account, as it is answered like one
     return User(email=data.email, username=data.username, full_name=data.full_name, password_hash="")
 
 
