@@ -34,16 +34,27 @@ async def _logged_in() -> tuple[str, TokenPair]:
         pair = await auth_service.login(
             session, login=user.username, password=DEFAULT_PASSWORD, device="t", ip=""
         )
-    handle = await browser_session.redeem(await browser_session.start(pair))
+    handoff = await browser_session.start(pair)
+    handle = await browser_session.redeem(handoff.code, handoff.binding)
     assert handle is not None
     return handle, pair
 
 
 async def test_a_code_is_good_once() -> None:
-    code = await browser_session.start(TokenPair(access_token="a", refresh_token="r", expires_in=1))
-    assert await browser_session.redeem(code) is not None
-    assert await browser_session.redeem(code) is None
-    assert await browser_session.redeem("unknown") is None
+    code, binding = await browser_session.start(TokenPair(access_token="a", refresh_token="r", expires_in=1))
+    assert await browser_session.redeem(code, binding) is not None
+    assert await browser_session.redeem(code, binding) is None
+    assert await browser_session.redeem("unknown", binding) is None
+
+
+async def test_a_code_is_good_only_with_the_binding_of_the_browser_that_logged_in() -> None:
+    pair = TokenPair(access_token="a", refresh_token="r", expires_in=1)
+    code, binding = await browser_session.start(pair)
+    other_code, _ = await browser_session.start(pair)
+    assert await browser_session.redeem(code, None) is None
+    # A refused try uses the code up: the binding cannot be guessed at leisure.
+    assert await browser_session.redeem(code, binding) is None
+    assert await browser_session.redeem(other_code, binding) is None
 
 
 async def test_no_cookie_or_an_unknown_one_is_signed_out() -> None:

@@ -16,7 +16,6 @@ import reflex as rx
 from reflex.event import EventSpec
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from teamsapp.auth import service as auth_service
 from teamsapp.auth.service import Principal
 from teamsapp.core.config import get_settings
 from teamsapp.core.db import session_scope
@@ -122,16 +121,9 @@ class AuthState(rx.State):
     @rx.event
     async def logout(self) -> EventSpec:
         """End this browser's session everywhere it is used, then clear the cookie."""
-        client = self._client()
-        try:
-            async with session_scope() as session:
-                principal = await self._require_principal(session)
-                await auth_service.logout(session, principal=principal)
-        except DomainError:
-            pass
-        await browser_session.forget(client.handle)
+        await browser_session.end(self._client())
         self._forget()
-        return go_to(routes.session_end(routes.LOGIN))
+        return post_to(routes.session_end(routes.LOGIN))
 
 
 @asynccontextmanager
@@ -163,6 +155,16 @@ def go_to(url: str, *, before: str = "") -> EventSpec:
     """A full page load of an app address (the backend's cookie routes need one, not client routing)."""
     target = json.dumps(f"{get_settings().base_url}{url}")
     return rx.call_script(f"{before}\nwindow.location.assign({target});")
+
+
+def post_to(url: str) -> EventSpec:
+    """A full-page POST to an app address: a form of this page, so the browser sends its Origin."""
+    target = json.dumps(f"{get_settings().base_url}{url}")
+    return rx.call_script(
+        "const form = document.createElement('form');"
+        f" form.method = 'post'; form.action = {target};"
+        " document.body.appendChild(form); form.submit();"
+    )
 
 
 def parse_id(value: str) -> uuid.UUID | None:
