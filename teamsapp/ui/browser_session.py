@@ -138,8 +138,10 @@ def binding_script(binding: str) -> str:
 
 
 async def redeem(code: str, binding: str | None) -> str | None:
-    """The handle a one-time code stands for (once), or None when it is unknown, used, expired, or
-    presented without the binding of the browser that logged in."""
+    """The handle a one-time code stands for, once, and only with its browser's binding; else None.
+
+    A code presented without the binding ends the log-in it stood for: nobody can use it any more.
+    """
     if not code or len(code) > HANDLE_MAX:
         return None
     raw: str | None = await get_redis().getdel(_handoff_key(code))
@@ -147,7 +149,7 @@ async def redeem(code: str, binding: str | None) -> str | None:
         return None
     record = json.loads(raw)
     if not binding or not secrets.compare_digest(record["binding"], token_hash(binding)):
-        await forget(record["handle"])
+        await end(Client(handle=record["handle"], device="", ip=""))
         return None
     handle: str = record["handle"]
     return handle
