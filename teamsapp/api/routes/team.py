@@ -129,7 +129,7 @@ async def preview_invitation(
 async def get_invitation(
     invitation_id: uuid.UUID, session: SessionDep, user: CurrentUser
 ) -> InvitationPublic:
-    """An invitation's role, status (active, disabled, expired, used_up), uses and expiry (owners, admins)."""
+    """One invitation: role, status (active, disabled, revoked, expired, used_up), uses, expiry."""
     return await invitation_service.get_invitation(session, actor=user, invitation_id=invitation_id)
 
 
