@@ -50,6 +50,7 @@ def pytest_configure(config: pytest.Config) -> None:
             "BACKEND_MAIL_SERVER": "127.0.0.1",
             "BACKEND_MAIL_PORT": str(services.free_port()),
             "BACKEND_PUBLIC_URL": "http://127.0.0.1:3000",
+            "BACKEND_METRICS_TOKEN": secrets.token_urlsafe(32),
         }
     )
     command.upgrade(alembic_config(url), "head")

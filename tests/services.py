@@ -155,3 +155,8 @@ class PrivateRedis:
         """Stop the server by its PID, as an outage would."""
         if self.process is not None:
             stop_process(self.process)
+
+
+def metrics_headers() -> dict[str, str]:
+    """The header a scraper sends to read /metrics outside `dev` (the suite's token)."""
+    return {"Authorization": f"Bearer {os.environ['BACKEND_METRICS_TOKEN']}"}

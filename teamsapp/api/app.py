@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from teamsapp.api.docs import OPENAPI_URL, install_docs
+from teamsapp.api.edge import install_edge
 from teamsapp.api.errors import install_error_handlers
 from teamsapp.api.protocol import install_protocol
 from teamsapp.api.routes import echo, metrics, monitoring
@@ -56,5 +57,7 @@ def create_api() -> FastAPI:
     install_docs(app)
     install_error_handlers(app)
     install_protocol(app)
+    install_edge(app, inner=True)
     app.add_middleware(RequestMiddleware)
+    install_edge(app, inner=False)
     return app

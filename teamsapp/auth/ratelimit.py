@@ -11,6 +11,7 @@ from __future__ import annotations
 from redis.exceptions import RedisError
 
 from teamsapp.core import redis as core_redis
+from teamsapp.core.config import get_settings
 from teamsapp.core.errors import RateLimited, Unavailable
 from teamsapp.observability.metrics import RATE_LIMIT_REFUSALS
 
@@ -18,6 +19,7 @@ LOGIN_FAILURES = 5
 LOGIN_WINDOW_SECONDS = 15 * 60
 MAIL_SENDS = 3
 MAIL_WINDOW_SECONDS = 10 * 60
+INVITATION_MAIL_WINDOW_SECONDS = 60 * 60
 
 
 def _login_keys(*, account: str, ip: str | None) -> list[str]:
@@ -101,3 +103,43 @@ async def hit_mail(*, account: str) -> None:
     if int(count) > MAIL_SENDS:
         RATE_LIMIT_REFUSALS.labels("mail").inc()
         raise RateLimited("Too many mails requested; try again later.", retry_after=max(int(ttl), 1))
+
+
+async def hit_invitation_mail(*, team: str, address: str) -> None:
+    """Count one invitation mail for the team and for the recipient; refuse it past either limit.
+
+    A refused mail gives its counts back, so a flood at one address does not use up the team's.
+    """
+    settings = get_settings()
+    limits = {
+        core_redis.key("ratelimit", "invitation-mail", "team", team): settings.invitation_mails_per_team_hour,
+        core_redis.key(
+            "ratelimit", "invitation-mail", "to", address
+        ): settings.invitation_mails_per_address_hour,
+    }
+    redis = core_redis.get_redis()
+    try:
+        async with redis.pipeline(transaction=True) as pipe:
+            for redis_key in limits:
+                pipe.incr(redis_key)
+                pipe.expire(redis_key, INVITATION_MAIL_WINDOW_SECONDS, nx=True)
+                pipe.ttl(redis_key)
+            answers = await pipe.execute()
+        counts = dict(zip(limits, answers[0::3], strict=True))
+        ttls = dict(zip(limits, answers[2::3], strict=True))
+        over = [redis_key for redis_key, limit in limits.items() if int(counts[redis_key]) > limit]
+        if over:
+            async with redis.pipeline(transaction=True) as pipe:
+                for redis_key in limits:
+                    pipe.decr(redis_key)
+                await pipe.execute()
+    except RedisError:
+        raise _unavailable("Sending invitations") from None
+    if over:
+        RATE_LIMIT_REFUSALS.labels("invitation_mail").inc()
+        retry_after = max(*(int(ttls[redis_key]) for redis_key in over), 1)
+        raise RateLimited(
+            "Too many invitation mails for this team or this address; try again later.",
+            retry_after=retry_after,
+            field="email",
+        )

@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     sendgrid_api_key: str = ""
     sendgrid_host: str = "https://api.sendgrid.com"
 
+    trusted_proxies: str = ""
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 1024 * 1024
+    metrics_token: str = ""
+    invitation_mails_per_team_hour: Annotated[int, Field(ge=1)] = 20
+    invitation_mails_per_address_hour: Annotated[int, Field(ge=1)] = 3
+
     @model_validator(mode="after")
     def _require_strong_secret(self) -> Settings:
         if self.environment is Environment.DEV:
@@ -130,6 +136,11 @@ class Settings(BaseSettings):
         if self.secret_key:
             return self.secret_key
         return _dev_secret()
+
+    @property
+    def trusted_proxy_hosts(self) -> list[str]:
+        """The proxy addresses or networks whose `X-Forwarded-For` is believed (none by default)."""
+        return [host.strip() for host in self.trusted_proxies.split(",") if host.strip()]
 
     @property
     def mail_backend(self) -> str:

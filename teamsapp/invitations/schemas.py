@@ -20,6 +20,8 @@ MAX_USES_LIMIT = 10_000
 class InvitationStatus(enum.StrEnum):
     ACTIVE = "active"
     DISABLED = "disabled"
+    # Its creator left the team, was removed, or may no longer invite with its role.
+    REVOKED = "revoked"
     EXPIRED = "expired"
     USED_UP = "used_up"
 

@@ -13,6 +13,7 @@ import uuid
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from teamsapp.auth import ratelimit
 from teamsapp.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from teamsapp.core.security import new_token, token_hash
 from teamsapp.invitations.schemas import (
@@ -40,15 +41,51 @@ ALREADY_MEMBER = "You are already a member of this team."
 UNVERIFIED = "Verify your email address before accepting an invitation."
 REFUSED = {
     InvitationStatus.DISABLED: "This invitation has been disabled by the team.",
+    InvitationStatus.REVOKED: "This invitation is no longer valid. Ask the team for a new one.",
     InvitationStatus.EXPIRED: "This invitation has expired. Ask the team for a new one.",
     InvitationStatus.USED_UP: "This invitation has already been used as often as it allows.",
 }
 
 
-def status_of(invitation: Invitation, *, now: dt.datetime | None = None) -> InvitationStatus:
-    """The computed status: disabled, used up, expired or active (in that order of precedence)."""
+# Each member's role and when they joined: what an invitation's creator may still do.
+Creators = dict[uuid.UUID, tuple[Role, dt.datetime]]
+
+
+async def _creators(session: AsyncSession, team_id: uuid.UUID) -> Creators:
+    rows = await session.exec(
+        select(Membership.user_id, Membership.role, Membership.created_at).where(
+            Membership.team_id == team_id
+        )
+    )
+    return {user_id: (Role(role), joined_at) for user_id, role, joined_at in rows.all()}
+
+
+def creator_vouches(invitation: Invitation, creators: Creators) -> bool:
+    """Whether the invitation's creator, as a member now, may still invite with its role.
+
+    A member since before the invitation was made: a removed admin who comes back does not bring
+    their old links back to life.
+    """
+    found = creators.get(invitation.created_by_id) if invitation.created_by_id else None
+    if found is None:
+        return False
+    role, joined_at = found
+    return joined_at <= invitation.created_at and permissions.allows(
+        role, Action.INVITE, new=Role(invitation.role)
+    )
+
+
+def status_of(
+    invitation: Invitation, *, now: dt.datetime | None = None, vouched: bool = True
+) -> InvitationStatus:
+    """The computed status: disabled, revoked, used up, expired or active (in that order of precedence).
+
+    `vouched` is whether its creator still has the authority it carries (`creator_vouches`).
+    """
     if invitation.disabled:
         return InvitationStatus.DISABLED
+    if not vouched:
+        return InvitationStatus.REVOKED
     if invitation.max_uses is not None and invitation.uses >= invitation.max_uses:
         return InvitationStatus.USED_UP
     if invitation.expires_at <= (now or utcnow()):
@@ -56,14 +93,15 @@ def status_of(invitation: Invitation, *, now: dt.datetime | None = None) -> Invi
     return InvitationStatus.ACTIVE
 
 
-def to_public(invitation: Invitation) -> InvitationPublic:
-    """The invitation as owners and admins see it (never its token)."""
+def to_public(invitation: Invitation, creators: Creators | None = None) -> InvitationPublic:
+    """The invitation as owners and admins see it (never its token); `creators` from `_creators`."""
+    vouched = True if creators is None else creator_vouches(invitation, creators)
     return InvitationPublic(
         id=invitation.id,
         team_id=invitation.team_id,
         role=Role(invitation.role),
         email=invitation.email,
-        status=status_of(invitation),
+        status=status_of(invitation, vouched=vouched),
         uses=invitation.uses,
         max_uses=invitation.max_uses,
         expires_at=invitation.expires_at,
@@ -109,6 +147,8 @@ async def create_invitation(
     email = data.email.lower() if data.email else None
     if email and data.max_uses not in (None, 1):
         raise Invalid("An invitation sent to an email address can be used once.", field="max_uses")
+    if email:
+        await ratelimit.hit_invitation_mail(team=str(team.id), address=email)
     ttl_hours = data.ttl_hours or team.invitation_ttl_hours
     token = new_token()
     invitation = Invitation(
@@ -153,7 +193,7 @@ async def get_invitation(session: AsyncSession, *, actor: User, invitation_id: u
     invitation, _ = await _authorize(
         session, actor=actor, invitation_id=invitation_id, action=Action.VIEW_INVITATIONS, lock=False
     )
-    return to_public(invitation)
+    return to_public(invitation, await _creators(session, invitation.team_id))
 
 
 async def list_invitations(
@@ -166,7 +206,8 @@ async def list_invitations(
     result = await session.exec(
         select(Invitation).where(Invitation.team_id == team_id).order_by(col(Invitation.created_at).desc())
     )
-    return [to_public(invitation) for invitation in result.all()]
+    creators = await _creators(session, team_id)
+    return [to_public(invitation, creators) for invitation in result.all()]
 
 
 async def toggle_invitation(
@@ -177,6 +218,7 @@ async def toggle_invitation(
     invitation.disabled = not invitation.disabled
     session.add(invitation)
     await session.flush()
+    creators = await _creators(session, invitation.team_id)
     await audit.record(
         session,
         team_id=invitation.team_id,
@@ -185,7 +227,7 @@ async def toggle_invitation(
         subject_id=invitation.id,
         details={"role": invitation.role, "email": invitation.email},
     )
-    return to_public(invitation)
+    return to_public(invitation, creators)
 
 
 async def delete_invitation(session: AsyncSession, *, actor: User, invitation_id: uuid.UUID) -> None:
@@ -223,7 +265,8 @@ async def accept_invitation(session: AsyncSession, *, actor: User, token: str) -
     invitation = await _by_token(session, token)
     if team is None or invitation is None:
         raise NotFound(INVALID_LINK, field="token")
-    status = status_of(invitation)
+    # The creator's authority is decided now, under the team lock, from their current role.
+    status = status_of(invitation, vouched=creator_vouches(invitation, await _creators(session, team.id)))
     if status is not InvitationStatus.ACTIVE:
         raise Conflict(REFUSED[status], field="token")
     if invitation.email is not None and invitation.email != actor.email.lower():
@@ -258,6 +301,9 @@ async def preview_invitation(session: AsyncSession, *, token: str) -> Invitation
     if row is None:
         raise NotFound(INVALID_LINK, field="token")
     invitation, team_name = row
+    status = status_of(
+        invitation, vouched=creator_vouches(invitation, await _creators(session, invitation.team_id))
+    )
     return InvitationPreview(
-        team_name=team_name, role=Role(invitation.role), email=invitation.email, status=status_of(invitation)
+        team_name=team_name, role=Role(invitation.role), email=invitation.email, status=status
     )

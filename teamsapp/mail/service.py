@@ -13,6 +13,10 @@ from teamsapp.models.mail import OutboxMail
 from teamsapp.models.users import EMAIL_MAX
 from teamsapp.observability.metrics import MAILS_QUEUED
 
+# Mails that answer a neutral request (it never says whether the address has an account) are not
+# counted: a count that rose only for known addresses would say what the answer does not.
+NEUTRAL_KINDS = frozenset({"verify_email", "reset_password", "change_email"})
+
 __all__ = ["TEMPLATES", "MailTemplateError", "build_link", "queue_mail"]
 
 
@@ -40,5 +44,6 @@ async def queue_mail(session: AsyncSession, *, to: str, template: str, context: 
     )
     session.add(mail)
     outbox.wake_after_commit(session)
-    MAILS_QUEUED.labels(kind=template).inc()
+    if template not in NEUTRAL_KINDS:
+        MAILS_QUEUED.labels(kind=template).inc()
     return mail

@@ -36,11 +36,21 @@ disable_created_metrics()  # type: ignore[no-untyped-call]
 MULTIPROCESS = values.ValueClass is not values.MutexValue
 """Whether values live in files shared by the workers (decided when prometheus_client loaded)."""
 
-SIGNUPS = Counter("teamsapp_signups_total", "Accounts created.")
+SIGNUPS = Counter(
+    "teamsapp_signups_total", "Sign-ups answered 201 (a taken address counts as the answer looks the same)."
+)
 LOGINS = Counter("teamsapp_logins_total", "Log-in attempts by outcome.", ["outcome"])
-TOKENS_ISSUED = Counter("teamsapp_tokens_issued_total", "Tokens issued by kind.", ["kind"])
+TOKENS_ISSUED = Counter(
+    "teamsapp_tokens_issued_total",
+    "Access and refresh tokens issued (mailed tokens are not counted).",
+    ["kind"],
+)
 TOKENS_USED = Counter("teamsapp_tokens_used_total", "Single-use tokens consumed by kind.", ["kind"])
-MAILS_QUEUED = Counter("teamsapp_mails_queued_total", "Mails written to the outbox by kind.", ["kind"])
+MAILS_QUEUED = Counter(
+    "teamsapp_mails_queued_total",
+    "Mails written to the outbox by kind, except answers to neutral requests (verify, reset, email change).",
+    ["kind"],
+)
 MAILS_SENT = Counter("teamsapp_mails_sent_total", "Mails delivered by backend.", ["backend"])
 MAILS_FAILED = Counter("teamsapp_mails_failed_total", "Mail delivery attempts that failed.", ["backend"])
 INVITATIONS_CREATED = Counter("teamsapp_invitations_created_total", "Invitations created.")

@@ -39,6 +39,7 @@ TEAM_NOT_FOUND = "Team not found."
 MEMBER_NOT_FOUND = "That user is not a member of this team."
 LAST_OWNER_DEMOTE = "A team needs at least one owner: make someone else owner before changing this role."
 LAST_OWNER_LEAVE = "A team needs at least one owner: make someone else owner first, or delete the team."
+DEFAULT_ROLE_DENIED = "Only owners can make owner the default role of invitations."
 ROLE_ORDER = {Role.OWNER: 0, Role.ADMIN: 1, Role.MEMBER: 2}
 
 # The statements of the hot reads, built once (building and keying one costs more than running it).
@@ -206,6 +207,7 @@ async def update_settings(
 ) -> TeamPublic:
     """Change the name, description, default invitation role or invitation lifetime (owners, admins)."""
     team, role = await authorize(session, actor=actor, team_id=team_id, action=Action.EDIT_TEAM, lock=True)
+    _require_default_role_right(role, team, data.default_role)
     changes: dict[str, Any] = {}
     for field, value in data.model_dump(exclude_none=True).items():
         if getattr(team, field) != value:
@@ -223,6 +225,14 @@ async def update_settings(
             details={"changes": changes},
         )
     return await team_detail(session, team=team, role=role)
+
+
+def _require_default_role_right(role: Role, team: Team, default_role: Role | None) -> None:
+    # The default role is what invitations give when none is named: setting it is inviting with it.
+    if default_role is None or default_role == team.default_role:
+        return
+    if not permissions.allows(role, Action.INVITE, new=default_role):
+        raise PermissionDenied(DEFAULT_ROLE_DENIED, field="default_role")
 
 
 async def delete_team(session: AsyncSession, *, actor: User, team_id: uuid.UUID) -> None:

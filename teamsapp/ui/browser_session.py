@@ -16,6 +16,7 @@ import json
 import secrets
 from collections.abc import AsyncIterator
 from http.cookies import CookieError, SimpleCookie
+from typing import NamedTuple
 
 from redis.exceptions import RedisError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,13 +28,23 @@ from teamsapp.core.db import session_scope
 from teamsapp.core.errors import Unauthorized, Unavailable
 from teamsapp.core.redis import get_redis, key
 from teamsapp.core.security import new_token, token_hash
+from teamsapp.ui import routes
 from teamsapp.users.schemas import TokenPair
 
 COOKIE = "teamsapp_session"
+# Set by the log-in page just before the hand-off; the code is good only with it (no log-in CSRF).
+BINDING_COOKIE = "teamsapp_login_binding"
 HANDOFF_SECONDS = 60
 LOCK_SECONDS = 10
 LOCK_POLL_SECONDS = 0.05
 HANDLE_MAX = 100
+
+
+class Handoff(NamedTuple):
+    """A one-time log-in code, and the secret the browser that logged in must present with it."""
+
+    code: str
+    binding: str
 
 
 class SignedOut(Unauthorized):
@@ -101,24 +112,58 @@ async def _load(handle: str) -> TokenPair | None:
     return TokenPair(access_token=data["access_token"], refresh_token=data["refresh_token"], expires_in=0)
 
 
-async def start(tokens: TokenPair) -> str:
-    """Keep a new log-in's tokens and return a one-time code that the browser trades for the cookie."""
-    handle = new_token()
-    code = new_token()
+async def start(tokens: TokenPair) -> Handoff:
+    """Keep a new log-in's tokens; the one-time code the browser trades for the cookie, and its binding.
+
+    The code alone is not enough: the hand-off also needs the binding as a cookie, which the log-in
+    page sets in its own browser (`binding_script`), so a code sent to another browser is refused.
+    """
+    handle, code, binding = new_token(), new_token(), new_token()
+    record = json.dumps({"handle": handle, "binding": token_hash(binding)})
     try:
         await _save(handle, tokens)
-        await get_redis().set(_handoff_key(code), handle, ex=HANDOFF_SECONDS)
+        await get_redis().set(_handoff_key(code), record, ex=HANDOFF_SECONDS)
     except RedisError:
         raise _unavailable() from None
-    return code
+    return Handoff(code=code, binding=binding)
 
 
-async def redeem(code: str) -> str | None:
-    """The handle a one-time code stands for (once), or None when it is unknown, used or expired."""
+def binding_script(binding: str) -> str:
+    """The script that gives this browser the hand-off's binding cookie (for the hand-off path only)."""
+    secure = "; secure" if get_settings().base_url.startswith("https://") else ""
+    cookie = f"{BINDING_COOKIE}={binding}; path={routes.SESSION_START}; max-age={HANDOFF_SECONDS}"
+    # Strict: a hand-off started from another site's page arrives without it.
+    cookie += "; samesite=strict"
+    return f"document.cookie = {json.dumps(cookie + secure)};"
+
+
+async def redeem(code: str, binding: str | None) -> str | None:
+    """The handle a one-time code stands for, once, and only with its browser's binding; else None.
+
+    A code presented without the binding ends the log-in it stood for: nobody can use it any more.
+    """
     if not code or len(code) > HANDLE_MAX:
         return None
-    handle: str | None = await get_redis().getdel(_handoff_key(code))
+    raw: str | None = await get_redis().getdel(_handoff_key(code))
+    if raw is None:
+        return None
+    record = json.loads(raw)
+    if not binding or not secrets.compare_digest(record["binding"], token_hash(binding)):
+        await end(Client(handle=record["handle"], device="", ip=""))
+        return None
+    handle: str = record["handle"]
     return handle
+
+
+async def end(client: Client) -> None:
+    """Log the browser out: its log-in session ends on the server (its tokens stop at once)."""
+    try:
+        async with session_scope() as session:
+            principal = await authenticate(session, client)
+            await auth_service.logout(session, principal=principal)
+    except (SignedOut, Unavailable):
+        pass  # nothing left to end, or Redis is down: the record expires with the cookie
+    await forget(client.handle)
 
 
 async def forget(handle: str | None) -> None:

@@ -68,5 +68,5 @@ def session_start(code: str, next_path: str) -> str:
 
 
 def session_end(next_path: str = LOGIN) -> str:
-    """The backend address that clears the session cookie."""
+    """The backend address (a POST) that ends the browser's session and clears its cookie."""
     return _with_query(SESSION_END, next=next_path)

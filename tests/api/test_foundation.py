@@ -82,7 +82,7 @@ async def test_openapi_lists_the_routes(client: httpx.AsyncClient) -> None:
 
 
 async def test_metrics_are_prometheus_text(client: httpx.AsyncClient) -> None:
-    response = await client.get("/metrics")
+    response = await client.get("/metrics", headers=services.metrics_headers())
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     assert "# TYPE" in response.text

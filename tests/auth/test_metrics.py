@@ -7,11 +7,12 @@ import secrets
 
 import httpx
 
+from tests import services
 from tests.factories.users import DEFAULT_PASSWORD, make_user, new_account
 
 
 async def _value(client: httpx.AsyncClient, sample: str) -> float:
-    text = (await client.get("/metrics")).text
+    text = (await client.get("/metrics", headers=services.metrics_headers())).text
     found = re.search(rf"^{re.escape(sample)} (\S+)$", text, re.MULTILINE)
     return float(found.group(1)) if found else 0.0
 
@@ -29,11 +30,13 @@ async def test_login_outcomes_are_counted(client: httpx.AsyncClient) -> None:
 
 async def test_signups_and_issued_tokens_are_counted(client: httpx.AsyncClient) -> None:
     signups = "teamsapp_signups_total"
-    verify = 'teamsapp_tokens_issued_total{kind="verify_email"}'
-    before = (await _value(client, signups), await _value(client, verify))
-    response = await client.post("/api/v1/user", json=new_account(full_name="Counted"))
+    access = 'teamsapp_tokens_issued_total{kind="access"}'
+    before = (await _value(client, signups), await _value(client, access))
+    account = new_account(full_name="Counted")
+    response = await client.post("/api/v1/user", json=account)
     assert response.status_code == 201
-    assert (await _value(client, signups), await _value(client, verify)) == (before[0] + 1, before[1] + 1)
+    await client.post("/api/v1/user/auth", json={"login": account["email"], "password": DEFAULT_PASSWORD})
+    assert (await _value(client, signups), await _value(client, access)) == (before[0] + 1, before[1] + 1)
 
 
 async def test_rate_limit_refusals_are_counted(client: httpx.AsyncClient) -> None:

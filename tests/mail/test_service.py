@@ -36,7 +36,8 @@ async def test_queued_mail_is_written_with_the_transaction() -> None:
     assert rows[0].subject == "Reset your teamsapp password"
     assert rows[0].status in {MailStatus.PENDING, MailStatus.SENT}
     assert "http://127.0.0.1:3000/r?token=t1" in rows[0].text_body
-    assert counter("teamsapp_mails_queued_total", kind="reset_password") == before + 1
+    # A reset mail answers a neutral request: counting it would tell that the address has an account.
+    assert counter("teamsapp_mails_queued_total", kind="reset_password") == before
 
 
 async def test_rolled_back_action_leaves_no_mail() -> None:

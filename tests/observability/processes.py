@@ -151,6 +151,7 @@ class Prometheus:
         config.write_text(
             "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
             "scrape_configs:\n  - job_name: teamsapp\n    metrics_path: /metrics\n"
+            f"    authorization:\n      credentials: {os.environ['BACKEND_METRICS_TOKEN']}\n"
             f"    static_configs:\n      - targets: ['{self.target}']\n"
         )
         command = [

@@ -15,6 +15,7 @@ import httpx
 from prometheus_client.mmap_dict import MmapedDict
 
 from teamsapp.observability.multiprocess import remove_abandoned_dirs
+from tests import services
 from tests.observability.conftest import WORKERS
 from tests.observability.metrics_text import value
 from tests.observability.processes import ROOT, ApiServer
@@ -49,7 +50,7 @@ async def test_requests_spread_over_two_workers_are_counted_exactly_once(
     api_server: ApiServer, metrics_dir: Path
 ) -> None:
     def echo_counts() -> tuple[float, float]:
-        text = httpx.get(f"{api_server.url}/metrics").text
+        text = httpx.get(f"{api_server.url}/metrics", headers=services.metrics_headers()).text
         return (
             value(text, "teamsapp_http_requests_total", route="/api/v1/echo", method="POST", status="200"),
             value(text, "teamsapp_http_request_duration_seconds_count", route="/api/v1/echo", method="POST"),
@@ -63,7 +64,7 @@ async def test_requests_spread_over_two_workers_are_counted_exactly_once(
     assert echo_counts() == expected
     by_worker = _echo_count_by_worker(metrics_dir)
     assert len([count for count in by_worker.values() if count > 0]) == WORKERS, by_worker
-    text = httpx.get(f"{api_server.url}/metrics").text
+    text = httpx.get(f"{api_server.url}/metrics", headers=services.metrics_headers()).text
     assert value(text, "teamsapp_workers") == WORKERS
     # Only scrapes are in flight now: in-progress gauges of finished requests went back down.
     assert 1 <= value(text, "teamsapp_http_requests_in_progress") <= 3
@@ -99,7 +100,7 @@ def test_a_killed_worker_leaves_no_live_gauges_behind(observability_tmp: Path, s
         wait_for(lambda: victim not in _worker_pids(server), timeout=30, what="the worker's exit")
 
         def workers_counted() -> bool:
-            text = httpx.get(f"{server.url}/metrics", timeout=5).text
+            text = httpx.get(f"{server.url}/metrics", headers=services.metrics_headers(), timeout=5).text
             return value(text, "teamsapp_workers") == len(_worker_pids(server))
 
         wait_for(workers_counted, timeout=30, what="teamsapp_workers equal to the live workers")

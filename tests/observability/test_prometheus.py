@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import services
 from tests.observability.metrics_text import promtool_check, samples
 from tests.observability.processes import ROOT, ApiServer, Prometheus
 from tests.services import wait_for
@@ -41,7 +42,7 @@ def prometheus(api_server: ApiServer, observability_tmp: Path) -> Iterator[Prome
 
 def test_promtool_accepts_the_scraped_metrics(api_server: ApiServer) -> None:
     _call_routes(api_server.url)
-    text = httpx.get(f"{api_server.url}/metrics").text
+    text = httpx.get(f"{api_server.url}/metrics", headers=services.metrics_headers()).text
     checked = promtool_check(text)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     names = {name for name, _labels in samples(text)}

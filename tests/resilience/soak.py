@@ -28,6 +28,7 @@ from typing import Any
 
 import httpx
 
+from tests import services
 from tests.resilience.clients import PASSWORD, Account, log_in, sign_up
 from tests.resilience.processes import ROOT, AppServer
 from tests.resilience.stack import Stack
@@ -128,7 +129,7 @@ class Traffic:
                 await self._sign_up()
             if iteration % 25 == 0:
                 await self.call("health", "GET", "/api/v1/monitoring/health", 200)
-                await self.call("metrics", "GET", "/metrics", 200)
+                await self.call("metrics", "GET", "/metrics", 200, headers=services.metrics_headers())
             await asyncio.sleep(PAUSE_SECONDS)
 
     async def _membership_round(self, owner: Account, partner: Account, team_id: str, iteration: int) -> None:
@@ -366,6 +367,7 @@ def main() -> int:
             "BACKEND_SECRET_KEY": secrets.token_urlsafe(48),
             "BACKEND_BCRYPT_ROUNDS": "4",
             "BACKEND_LOG_LEVEL": "WARNING",
+            "BACKEND_METRICS_TOKEN": secrets.token_urlsafe(32),
         }
     )
     with tempfile.TemporaryDirectory(prefix="teamsapp-soak-") as path:

@@ -189,7 +189,7 @@ async def test_openapi_documents_every_team_route_with_its_models_and_errors(
         ("/api/v1/team/{team_id}/settings", "put"): {"200", "401", "403", "404", "422"},
         ("/api/v1/team/{team_id}/user/{user_id}", "put"): {"200", "401", "403", "404", "409", "422"},
         ("/api/v1/team/{team_id}/user/{user_id}", "delete"): {"204", "401", "403", "404", "409", "422"},
-        ("/api/v1/team/invitation", "post"): {"201", "401", "403", "404", "422"},
+        ("/api/v1/team/invitation", "post"): {"201", "401", "403", "404", "422", "429", "503"},
         ("/api/v1/team/invitation/{invitation_id}", "get"): {"200", "401", "403", "404", "422"},
         ("/api/v1/team/{team_id}/invitations", "get"): {"200", "401", "403", "404", "422"},
         ("/api/v1/team/invitation/{invitation_id}/toggle", "put"): {"200", "401", "403", "404", "422"},

@@ -10,6 +10,7 @@ import pytest
 from teamsapp.auth import service as auth_service
 from teamsapp.auth import tokens
 from teamsapp.core.db import session_scope
+from teamsapp.core.errors import Unauthorized
 from teamsapp.models import LoginSession
 from teamsapp.models.base import utcnow
 from teamsapp.ui import browser_session
@@ -34,16 +35,34 @@ async def _logged_in() -> tuple[str, TokenPair]:
         pair = await auth_service.login(
             session, login=user.username, password=DEFAULT_PASSWORD, device="t", ip=""
         )
-    handle = await browser_session.redeem(await browser_session.start(pair))
+    handoff = await browser_session.start(pair)
+    handle = await browser_session.redeem(handoff.code, handoff.binding)
     assert handle is not None
     return handle, pair
 
 
 async def test_a_code_is_good_once() -> None:
-    code = await browser_session.start(TokenPair(access_token="a", refresh_token="r", expires_in=1))
-    assert await browser_session.redeem(code) is not None
-    assert await browser_session.redeem(code) is None
-    assert await browser_session.redeem("unknown") is None
+    code, binding = await browser_session.start(TokenPair(access_token="a", refresh_token="r", expires_in=1))
+    assert await browser_session.redeem(code, binding) is not None
+    assert await browser_session.redeem(code, binding) is None
+    assert await browser_session.redeem("unknown", binding) is None
+
+
+async def test_a_code_is_good_only_with_the_binding_of_the_browser_that_logged_in() -> None:
+    user = await make_user()
+    async with session_scope() as session:
+        pair = await auth_service.login(
+            session, login=user.email, password=DEFAULT_PASSWORD, device="t", ip=""
+        )
+    code, binding = await browser_session.start(pair)
+    other_code, _ = await browser_session.start(pair)
+    assert await browser_session.redeem(code, None) is None
+    # A refused try uses the code up (the binding cannot be guessed at leisure) and ends its log-in.
+    assert await browser_session.redeem(code, binding) is None
+    assert await browser_session.redeem(other_code, binding) is None
+    async with session_scope() as session:
+        with pytest.raises(Unauthorized):
+            await auth_service.authenticate(session, access_token=pair.access_token)
 
 
 async def test_no_cookie_or_an_unknown_one_is_signed_out() -> None:

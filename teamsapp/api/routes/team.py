@@ -41,6 +41,8 @@ _DESCRIPTIONS = {
     404: "No such team, or the caller is not a member of it (its existence is not revealed)",
     409: "The change clashes with the team's state",
     422: "Invalid input; `field` names it",
+    429: "Rate limited; retry after `Retry-After` seconds",
+    503: "Redis is down: rate-limited actions fail closed",
 }
 
 
@@ -72,7 +74,17 @@ async def update_team(body: TeamUpdate, session: SessionDep, user: CurrentUser) 
 @router.post(
     "/invitation",
     status_code=status.HTTP_201_CREATED,
-    responses=team_errors(401, 403, 404, 422, e403="Not an owner or admin, or an admin inviting an owner"),
+    responses=team_errors(
+        401,
+        403,
+        404,
+        422,
+        429,
+        503,
+        e403="Not an owner or admin, or an admin inviting an owner",
+        e429="Too many invitation mails for this team or this address; retry after `Retry-After` seconds",
+        e503="Redis is down: invitation mails fail closed",
+    ),
 )
 async def create_invitation(
     body: InvitationCreate, session: SessionDep, user: CurrentUser
@@ -95,7 +107,7 @@ async def create_invitation(
         422,
         e403="Email not verified, or the invitation was sent to another address",
         e404="The token matches no invitation",
-        e409="The invitation is disabled, expired or used up, or the caller is already a member",
+        e409="The invitation is disabled, revoked, expired or used up, or the caller is already a member",
     ),
 )
 async def accept_invitation(body: InvitationAccept, session: SessionDep, user: VerifiedUser) -> TeamPublic:
@@ -117,7 +129,7 @@ async def preview_invitation(
 async def get_invitation(
     invitation_id: uuid.UUID, session: SessionDep, user: CurrentUser
 ) -> InvitationPublic:
-    """An invitation's role, status (active, disabled, expired, used_up), uses and expiry (owners, admins)."""
+    """One invitation: role, status (active, disabled, revoked, expired, used_up), uses, expiry."""
     return await invitation_service.get_invitation(session, actor=user, invitation_id=invitation_id)
 
 

@@ -67,7 +67,7 @@ class LoginState(PublicFormMixin, rx.State):
                 )
                 principal = await auth_service.authenticate(session, access_token=tokens.access_token)
                 theme, accent = principal.user.theme, principal.user.accent_color
-            code = await browser_session.start(tokens)
+            handoff = await browser_session.start(tokens)
         except DomainError as error:
             self.running = False
             if not self._field_error(error):
@@ -75,7 +75,8 @@ class LoginState(PublicFormMixin, rx.State):
             return
         # The spinner stays on while the browser leaves; the user's appearance is stored before the
         # next page loads, so it paints right at once.
-        yield go_to(routes.session_start(code, self._next()), before=store_script(theme, accent))
+        before = f"{store_script(theme, accent)}\n{browser_session.binding_script(handoff.binding)}"
+        yield go_to(routes.session_start(handoff.code, self._next()), before=before)
 
 
 @rx.page(route=routes.LOGIN, title="Log in · teamsapp", on_load=LoginState.load)

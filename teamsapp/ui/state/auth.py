@@ -17,7 +17,6 @@ from reflex.config import get_config
 from reflex.event import EventSpec
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from teamsapp.auth import service as auth_service
 from teamsapp.auth.service import Principal
 from teamsapp.core.db import session_scope
 from teamsapp.core.errors import DomainError
@@ -122,16 +121,9 @@ class AuthState(rx.State):
     @rx.event
     async def logout(self) -> EventSpec:
         """End this browser's session everywhere it is used, then clear the cookie."""
-        client = self._client()
-        try:
-            async with session_scope() as session:
-                principal = await self._require_principal(session)
-                await auth_service.logout(session, principal=principal)
-        except DomainError:
-            pass
-        await browser_session.forget(client.handle)
+        await browser_session.end(self._client())
         self._forget()
-        return go_to(routes.session_end(routes.LOGIN))
+        return post_to(routes.session_end(routes.LOGIN))
 
 
 @asynccontextmanager
@@ -164,6 +156,16 @@ def go_to(url: str, *, before: str = "") -> EventSpec:
     # The backend's public address: the app's own, or its second port under `reflex run --env dev`.
     target = json.dumps(f"{get_config().api_url.rstrip('/')}{url}")
     return rx.call_script(f"{before}\nwindow.location.assign({target});")
+
+
+def post_to(url: str) -> EventSpec:
+    """A full-page POST to an app address: a form of this page, so the browser sends its Origin."""
+    target = json.dumps(f"{get_settings().base_url}{url}")
+    return rx.call_script(
+        "const form = document.createElement('form');"
+        f" form.method = 'post'; form.action = {target};"
+        " document.body.appendChild(form); form.submit();"
+    )
 
 
 def parse_id(value: str) -> uuid.UUID | None:
