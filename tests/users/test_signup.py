@@ -21,7 +21,15 @@ async def test_sign_up_creates_the_user_and_mails_a_verification_link(
     response = await client.post(SIGNUP, json=body)
     assert response.status_code == 201
     user = response.json()
-    assert set(user) == {"id", "email", "username", "full_name", "is_verified", "appearance"}
+    assert set(user) == {
+        "id",
+        "email",
+        "username",
+        "full_name",
+        "is_verified",
+        "two_factor_enabled",
+        "appearance",
+    }
     assert user["email"] == body["email"].lower()
     assert user["username"] == body["username"]
     assert user["is_verified"] is False
@@ -54,7 +62,7 @@ async def test_a_taken_email_answers_like_a_new_account(client: httpx.AsyncClien
     assert fresh.status_code == taken.status_code == 201
     fresh_body, taken_body = fresh.json(), taken.json()
     assert set(fresh_body) == set(taken_body)
-    for key in ["full_name", "is_verified", "appearance"]:
+    for key in ["full_name", "is_verified", "two_factor_enabled", "appearance"]:
         assert fresh_body[key] == taken_body[key]
     assert taken_body["email"] == owner.email
     assert taken_body["id"] != str(owner.id)
