@@ -21,6 +21,7 @@ from teamsapp.core import redis as core_redis
 from teamsapp.core.crypto import decrypt_secret
 from teamsapp.core.db import session_scope
 from teamsapp.models import RecoveryCode, TwoFactor
+from tests.auth.test_rate_limits import client_from, random_address
 from tests.auth.two_factor_helpers import (
     AUTH,
     DISABLE,
@@ -242,11 +243,14 @@ async def test_a_right_password_does_not_forgive_wrong_codes(client: httpx.Async
     user = await make_user()
     await enrol(client, user, clock)
     for _ in range(5):
-        # A new mfa_token each time: the right password must not reset the count of wrong codes.
-        assert (await code_step(client, await password_step(client, user.email), "000000")).status_code == 401
-    assert (
-        await client.post(AUTH, json={"login": user.email, "password": DEFAULT_PASSWORD})
-    ).status_code == 429
+        # Each round from an address of its own, with a new mfa_token: the right password must not
+        # reset the account's count of wrong codes.
+        async with client_from(random_address()) as elsewhere:
+            token = await password_step(elsewhere, user.email)
+            assert (await code_step(elsewhere, token, "000000")).status_code == 401
+    async with client_from(random_address()) as elsewhere:
+        response = await elsewhere.post(AUTH, json={"login": user.email, "password": DEFAULT_PASSWORD})
+        assert response.status_code == 429
 
 
 async def test_the_oauth2_form_is_refused_with_a_clear_401(client: httpx.AsyncClient) -> None:
@@ -328,6 +332,17 @@ async def test_a_wrong_code_keeps_the_mfa_token(client: httpx.AsyncClient, clock
         await code_step(client, token, "000000" if clock.code(enrolled.secret) != "000000" else "111111")
     ).status_code == 401
     assert (await code_step(client, token, clock.code(enrolled.secret))).status_code == 200
+
+
+async def test_two_racing_requests_with_one_mfa_token_and_two_codes_one_wins(
+    client: httpx.AsyncClient,
+) -> None:
+    user = await make_user()
+    enrolled = await enrol(client, user)
+    token = await password_step(client, user.email)
+    answers = await asyncio.gather(*(code_step(client, token, code) for code in enrolled.recovery_codes[:2]))
+    assert sorted(answer.status_code for answer in answers) == [200, 401]
+    assert len(await login_sessions(user.id)) == 2
 
 
 async def test_the_mfa_token_expires(client: httpx.AsyncClient) -> None:
