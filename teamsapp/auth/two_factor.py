@@ -10,6 +10,7 @@ account's code attempts in order.
 from __future__ import annotations
 
 import base64
+import io
 import secrets
 import time
 import uuid
@@ -51,10 +52,18 @@ def _now() -> float:
 
 
 def qr_svg(uri: str) -> str:
-    """The URI as a QR code, an SVG document drawn on the server."""
-    return str(
-        segno.make(uri, error="m").svg_inline(scale=5, border=2, title="QR code for your authenticator app")
+    """The URI as a QR code, a standalone SVG document (with its namespace, so an `<img>` shows it)."""
+    out = io.BytesIO()
+    segno.make(uri, error="m").save(
+        out,
+        kind="svg",
+        xmldecl=False,
+        nl=False,
+        scale=5,
+        border=2,
+        title="QR code for your authenticator app",
     )
+    return out.getvalue().decode()
 
 
 def qr_data_uri(svg: str) -> str:
