@@ -433,3 +433,27 @@ async def test_verify_code_is_one_function_others_can_call(client: httpx.AsyncCl
             async with session_scope() as session:
                 await two_factor.verify_code(session, user=user, code=used)
         assert getattr(refused.value, "field", None) == "code"
+
+
+async def test_the_schema_documents_both_answers_of_log_in_and_the_new_routes(
+    client: httpx.AsyncClient,
+) -> None:
+    spec = (await client.get("/api/openapi.json")).json()
+    answer = spec["paths"]["/api/v1/user/auth"]["post"]["responses"]["200"]["content"]["application/json"]
+    refs = {option["$ref"].rpartition("/")[2] for option in answer["schema"]["anyOf"]}
+    assert refs == {"TokenPair", "MfaChallenge"}
+    assert spec["components"]["schemas"]["MfaChallenge"]["required"] == ["mfa_token", "expires_in"]
+    routes = {
+        "/api/v1/user/2fa/setup": ("TwoFactorSetup", {"200", "401", "409", "422", "429", "503"}),
+        "/api/v1/user/2fa/enable": ("RecoveryCodes", {"200", "401", "409", "422", "429", "503"}),
+        "/api/v1/user/2fa/disable": (None, {"204", "401", "409", "422", "429", "503"}),
+        "/api/v1/user/2fa/recovery-codes": ("RecoveryCodes", {"200", "401", "409", "422", "429", "503"}),
+        "/api/v1/user/auth/2fa": ("TokenPair", {"200", "401", "422", "429", "503"}),
+    }
+    for path, (model, statuses) in routes.items():
+        operation = spec["paths"][path]["post"]
+        assert set(operation["responses"]) == statuses, path
+        assert operation["requestBody"]["content"]["application/json"]["schema"]
+        if model:
+            schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+            assert schema["$ref"].endswith(f"/{model}"), path

@@ -89,6 +89,14 @@ def test_enrol_then_log_in_with_a_code_and_with_a_recovery_code(
     account = register(live_server, mailbox, "guarded")
     log_in(page, account)
     secret, codes = _enrol(page, account)
+    # From here on, nothing the server pushes to this browser may carry the secret or the codes.
+    frames: list[str] = []
+    page.on("websocket", lambda socket: socket.on("framereceived", lambda frame: frames.append(str(frame))))
+    page.reload()
+    ready(page)
+    expect(
+        page.get_by_role("region", name=SECTION).get_by_text("Two-factor authentication is on")
+    ).to_be_visible()
     me = httpx.post(
         f"{live_server.url}/api/v1/user/auth",
         json={"login": account.username, "password": account.password},
@@ -127,6 +135,10 @@ def test_enrol_then_log_in_with_a_code_and_with_a_recovery_code(
 
     page.get_by_role("button", name="Start over").click()
     expect(page.get_by_label("Email or username")).to_be_visible()
+    assert len(frames) > 10
+    pushed = "\n".join(frames)
+    assert secret not in pushed and "mfa_token" not in pushed
+    assert not [code for code in codes if code in pushed]
 
 
 def test_turn_off_with_password_and_a_recovery_code(
