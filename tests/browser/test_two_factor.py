@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import LiveServer
 from tests.browser.helpers import (
     Account,
+    api_headers,
     check_page,
     fill_login,
     log_in,
@@ -146,7 +147,10 @@ def test_turn_off_with_password_and_a_recovery_code(
 ) -> None:
     account = register(live_server, mailbox, "relaxed")
     log_in(page, account)
+    api_headers(live_server, account)
     _, codes = _enrol(page, account)
+    # Turning 2FA on ended the other session (the API client's); the list says so at once.
+    expect(page.get_by_role("region", name="Sessions").get_by_role("row")).to_have_count(2)
     page.reload()
     ready(page)
     section = page.get_by_role("region", name=SECTION)

@@ -77,6 +77,13 @@ class TwoFactorState(rx.State):
         return rx.download(data=text, filename=CODES_FILE)
 
 
+def _reload_sessions() -> EventSpec:
+    # Imported here: the settings page imports this module for its section.
+    from teamsapp.ui.pages.settings import SessionsState  # noqa: PLC0415
+
+    return SessionsState.reload()
+
+
 class _TwoFactorForm(FormMixin, mixin=True):
     """A form of the section; `_act` calls the service and updates `TwoFactorState`."""
 
@@ -133,6 +140,7 @@ class TwoFactorEnableState(_TwoFactorForm, rx.State):
         shown.enabled = True
         return [
             rx.set_value("tfa-enable-code", ""),
+            _reload_sessions(),
             rx.toast.success("Two-factor authentication is on. Your other sessions were logged out."),
         ]
 
@@ -172,6 +180,7 @@ class TwoFactorDisableState(_TwoFactorForm, rx.State):
         return [
             rx.set_value("tfa-disable-current-password", ""),
             rx.set_value("tfa-disable-code", ""),
+            _reload_sessions(),
             rx.toast.success("Two-factor authentication is off. Your other sessions were logged out."),
         ]
 
