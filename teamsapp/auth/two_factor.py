@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
+import logging
 import secrets
 import time
 import uuid
@@ -25,13 +26,15 @@ from teamsapp.auth import mfa, ratelimit
 from teamsapp.auth import service as auth_service
 from teamsapp.auth.schemas import RecoveryCodes, TwoFactorSetup
 from teamsapp.auth.service import Principal
-from teamsapp.core.crypto import decrypt_secret, encrypt_secret
+from teamsapp.core.crypto import DecryptionFailed, decrypt_secret, encrypt_secret
 from teamsapp.core.errors import Conflict, Invalid, RateLimited, Unauthorized
 from teamsapp.core.security import token_hash
 from teamsapp.models import RecoveryCode, TwoFactor, User
 from teamsapp.models.base import utcnow
 from teamsapp.observability.metrics import LOGINS, TOKENS_USED
 from teamsapp.users.schemas import TokenPair
+
+logger = logging.getLogger(__name__)
 
 ISSUER = "teamsapp"
 DRIFT_STEPS = 1
@@ -123,7 +126,16 @@ def _matching_step(secret: str, code: str) -> int | None:
 
 def _accept_totp(row: TwoFactor, code: str) -> bool:
     """Accept a TOTP code once: its step must be later than the last accepted one (the row is locked)."""
-    step = _matching_step(decrypt_secret(row.secret_encrypted), code)
+    try:
+        secret = decrypt_secret(row.secret_encrypted)
+    except DecryptionFailed:
+        # A changed BACKEND_SECRET_KEY: no code of the old secret can be checked; the recovery codes
+        # (keyed by the same key) fail too, so the account needs its 2FA reset by an administrator.
+        logger.error(
+            "the two-factor secret of user %s cannot be decrypted with BACKEND_SECRET_KEY", row.user_id
+        )
+        return False
+    step = _matching_step(secret, code)
     if step is None or (row.last_used_step is not None and step <= row.last_used_step):
         return False
     row.last_used_step = step

@@ -13,6 +13,7 @@ import time
 import httpx
 import pyotp
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import text
 from sqlmodel import select
 
@@ -457,3 +458,19 @@ async def test_the_schema_documents_both_answers_of_log_in_and_the_new_routes(
         if model:
             schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
             assert schema["$ref"].endswith(f"/{model}"), path
+
+
+async def test_a_secret_that_cannot_be_decrypted_refuses_codes_without_a_500(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    user = await make_user()
+    enrolled = await enrol(client, user, clock)
+    async with session_scope() as session:
+        row = await session.get(TwoFactor, user.id)
+        assert row is not None
+        # As if BACKEND_SECRET_KEY had changed since the secret was stored.
+        row.secret_encrypted = Fernet(Fernet.generate_key()).encrypt(enrolled.secret.encode()).decode()
+        session.add(row)
+    clock.advance()
+    answer = await code_step(client, await password_step(client, user.email), clock.code(enrolled.secret))
+    assert answer.status_code == 401 and answer.json()["field"] == "code"
