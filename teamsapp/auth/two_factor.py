@@ -188,6 +188,18 @@ async def verify_code(session: AsyncSession, *, user: User, code: str, ip: str |
     raise Invalid(WRONG_CODE, field="code")
 
 
+async def require_second_factor(session: AsyncSession, *, user: User, code: str | None) -> None:
+    """Ask a sensitive action for a code when the user has two-factor authentication on (else pass).
+
+    A missing code is a 422 naming `code`; otherwise as `verify_code`.
+    """
+    if not user.two_factor_enabled:
+        return
+    if not code:
+        raise Invalid("Enter a code from your authenticator app, or a recovery code.", field="code")
+    await verify_code(session, user=user, code=code)
+
+
 async def start_setup(
     session: AsyncSession, *, principal: Principal, current_password: str
 ) -> TwoFactorSetup:

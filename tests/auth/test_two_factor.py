@@ -21,6 +21,7 @@ from teamsapp.auth import mfa, two_factor
 from teamsapp.core import redis as core_redis
 from teamsapp.core.crypto import decrypt_secret
 from teamsapp.core.db import session_scope
+from teamsapp.core.errors import Invalid
 from teamsapp.models import RecoveryCode, TwoFactor
 from tests.auth.test_rate_limits import client_from, random_address
 from tests.auth.two_factor_helpers import (
@@ -36,7 +37,7 @@ from tests.auth.two_factor_helpers import (
     password_step,
 )
 from tests.factories.users import DEFAULT_PASSWORD, login, make_user
-from tests.fixtures.users import login_sessions
+from tests.fixtures.users import login_sessions, reload_user
 
 
 @pytest.fixture
@@ -474,3 +475,17 @@ async def test_a_secret_that_cannot_be_decrypted_refuses_codes_without_a_500(
     clock.advance()
     answer = await code_step(client, await password_step(client, user.email), clock.code(enrolled.secret))
     assert answer.status_code == 401 and answer.json()["field"] == "code"
+
+
+async def test_require_second_factor_passes_without_2fa_and_asks_with_it(client: httpx.AsyncClient) -> None:
+    plain, guarded = await make_user(), await make_user()
+    enrolled = await enrol(client, guarded)
+    guarded = await reload_user(guarded.id)
+    async with session_scope() as session:
+        await two_factor.require_second_factor(session, user=plain, code=None)
+    with pytest.raises(Invalid) as missing:
+        async with session_scope() as session:
+            await two_factor.require_second_factor(session, user=guarded, code=None)
+    assert missing.value.field == "code"
+    async with session_scope() as session:
+        await two_factor.require_second_factor(session, user=guarded, code=enrolled.recovery_codes[0])
