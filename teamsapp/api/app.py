@@ -15,6 +15,7 @@ from teamsapp.api.routes import echo, metrics, monitoring
 from teamsapp.api.routes import redis as redis_routes
 from teamsapp.api.routes import team as team_routes
 from teamsapp.api.routes import teams as teams_routes
+from teamsapp.api.routes import two_factor as two_factor_routes
 from teamsapp.api.routes import user as user_routes
 from teamsapp.core.version import app_version
 from teamsapp.lifespan import server_lifespan
@@ -48,6 +49,7 @@ def create_api() -> FastAPI:
         echo.router,
         monitoring.router,
         user_routes.router,
+        two_factor_routes.router,
         redis_routes.router,
         team_routes.router,
         teams_routes.router,

@@ -11,7 +11,8 @@ from sqlalchemy import bindparam, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from teamsapp.auth import ratelimit, tokens
+from teamsapp.auth import mfa, ratelimit, tokens
+from teamsapp.auth.schemas import MfaChallenge
 from teamsapp.core.config import get_settings
 from teamsapp.core.db import session_scope
 from teamsapp.core.errors import Invalid, NotFound, RateLimited, Unauthorized
@@ -35,6 +36,10 @@ WRONG_CREDENTIALS = (
     "Wrong login or password. Until your email address is confirmed, log in with your username."
 )
 SESSION_ENDED = "Your session has ended; log in again."
+CODE_NEEDED = (
+    "This account uses two-factor authentication: log in with JSON at POST /api/v1/user/auth, "
+    "then send the code with the `mfa_token` to POST /api/v1/user/auth/2fa."
+)
 
 _dummy_hash: str | None = None
 
@@ -144,16 +149,32 @@ async def open_session(session: AsyncSession, *, user: User, device: str, ip: st
 
 
 async def login(session: AsyncSession, *, login: str, password: str, device: str, ip: str) -> TokenPair:
-    """Check the credentials (rate limited per account and per address) and open a session."""
+    """Check the credentials (rate limited per account and per address) and open a session.
+
+    For callers that cannot send a code (the OAuth2 form): an account with two-factor authentication
+    on is refused with a 401 saying so, after its password was found right.
+    """
+    result = await start_login(session, login=login, password=password, device=device, ip=ip, two_step=False)
+    if not isinstance(result, TokenPair):
+        raise Unauthorized(CODE_NEEDED)
+    return result
+
+
+async def start_login(
+    session: AsyncSession, *, login: str, password: str, device: str, ip: str, two_step: bool = True
+) -> TokenPair | MfaChallenge:
+    """Check the credentials and open a session, or, with two-factor authentication on, ask for a code."""
     if password_too_long(password):
         raise Invalid("The password is longer than 72 bytes.", field="password")
     async with password_check_gate():
-        return await _check_credentials(session, login=login, password=password, device=device, ip=ip)
+        return await _check_credentials(
+            session, login=login, password=password, device=device, ip=ip, two_step=two_step
+        )
 
 
 async def _check_credentials(
-    session: AsyncSession, *, login: str, password: str, device: str, ip: str
-) -> TokenPair:
+    session: AsyncSession, *, login: str, password: str, device: str, ip: str, two_step: bool
+) -> TokenPair | MfaChallenge:
     user = await find_user_by_login(session, login=login)
     # Checking the password takes a quarter of a second: the connection goes back to the pool
     # meanwhile (ending the read-only transaction), so log-ins do not starve other requests of it.
@@ -170,6 +191,12 @@ async def _check_credentials(
     if user is None or not matches:
         LOGINS.labels("failure").inc()
         raise Unauthorized(WRONG_CREDENTIALS)
+    if user.two_factor_enabled:
+        # The account's failures are forgiven only once the code is right too (auth/two_factor.py).
+        LOGINS.labels("mfa_required").inc()
+        if not two_step:
+            raise Unauthorized(CODE_NEEDED)
+        return await mfa.issue(user=user)
     await ratelimit.clear_login_failures(account=account, ip=ip)
     LOGINS.labels("success").inc()
     return await open_session(session, user=user, device=device, ip=ip)

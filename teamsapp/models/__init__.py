@@ -2,6 +2,7 @@
 
 from teamsapp.models.mail import MailStatus, OutboxMail
 from teamsapp.models.teams import AuditEvent, Invitation, Membership, Role, Team
+from teamsapp.models.two_factor import RecoveryCode, TwoFactor
 from teamsapp.models.users import AccentColor, LoginSession, OneTimeToken, Theme, TokenPurpose, User
 
 __all__ = [
@@ -13,9 +14,11 @@ __all__ = [
     "Membership",
     "OneTimeToken",
     "OutboxMail",
+    "RecoveryCode",
     "Role",
     "Team",
     "Theme",
     "TokenPurpose",
+    "TwoFactor",
     "User",
 ]

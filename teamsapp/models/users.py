@@ -83,6 +83,7 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=100)
     is_verified: bool = False
     is_superuser: bool = False
+    two_factor_enabled: bool = False
     theme: str = Field(default=Theme.SYSTEM, max_length=10)
     accent_color: str = Field(default=AccentColor.INDIGO, max_length=20)
     password_changed_at: dt.datetime = timestamp_field()

@@ -104,6 +104,7 @@ class UserPublic(BaseModel):
     username: str
     full_name: str
     is_verified: bool
+    two_factor_enabled: bool
     appearance: Appearance
 
 

@@ -45,6 +45,7 @@ def to_public(user: User) -> UserPublic:
         username=user.username,
         full_name=user.full_name,
         is_verified=user.is_verified,
+        two_factor_enabled=user.two_factor_enabled,
         appearance=Appearance.model_validate({"theme": user.theme, "accent_color": user.accent_color}),
     )
 

@@ -54,6 +54,7 @@ async def test_the_token_from_login_opens_me(client: httpx.AsyncClient) -> None:
         "username": user.username,
         "full_name": user.full_name,
         "is_verified": False,
+        "two_factor_enabled": False,
         "appearance": {"theme": "system", "accent_color": "indigo"},
     }
 

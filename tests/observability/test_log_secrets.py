@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
+import pyotp
 import pytest
 from alembic import command
 
@@ -123,5 +124,56 @@ async def test_the_account_flow_logs_no_password_token_or_secret(
     lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
     assert len(lines) > 20, log[-2000:]
     assert any(line["logger"] == "teamsapp.access" and line["route"] == f"{USER}/auth" for line in lines)
+    found = [leak for leak in leaks if leak in log]
+    assert not found, f"{len(found)} secret(s) in the server log"
+
+
+async def test_two_factor_authentication_logs_no_secret_or_code(
+    http: httpx.AsyncClient, debug_server: ApiServer, mailbox: Mailbox
+) -> None:
+    suffix = secrets.token_hex(4)
+    password = f"two factor pass {suffix}"
+    email = f"logs-2fa-{suffix}@example.com"
+    signup = {
+        "email": email,
+        "username": f"logs2fa_{suffix}",
+        "full_name": "Second Factor",
+        "password": password,
+    }
+    assert (await http.post(USER, json=signup)).status_code == 201
+    pair = (await http.post(f"{USER}/auth", json={"login": email, "password": password})).json()
+    setup = (
+        await http.post(f"{USER}/2fa/setup", json={"current_password": password}, headers=_bearer(pair))
+    ).json()
+    totp = pyotp.TOTP(setup["secret"])
+    enabled = await http.post(f"{USER}/2fa/enable", json={"code": totp.now()}, headers=_bearer(pair))
+    codes = enabled.json()["recovery_codes"]
+    challenge = (await http.post(f"{USER}/auth", json={"login": email, "password": password})).json()
+    assert (
+        await http.post(f"{USER}/auth/2fa", json={"mfa_token": challenge["mfa_token"], "code": "000000"})
+    ).status_code == 401
+    second = await http.post(f"{USER}/auth/2fa", json={"mfa_token": challenge["mfa_token"], "code": codes[0]})
+    assert second.status_code == 200
+    renewed = await http.post(
+        f"{USER}/2fa/recovery-codes",
+        json={"current_password": password, "code": codes[1]},
+        headers=_bearer(pair),
+    )
+    new_codes = renewed.json()["recovery_codes"]
+    off = {"current_password": password, "code": new_codes[0]}
+    assert (await http.post(f"{USER}/2fa/disable", json=off, headers=_bearer(pair))).status_code == 204
+
+    wait_for(lambda: f'"{USER}/2fa/disable"' in debug_server.log(), timeout=10, what="the last access line")
+    log = debug_server.log()
+    leaks = [
+        password,
+        setup["secret"],
+        setup["otpauth_uri"],
+        challenge["mfa_token"],
+        second.json()["access_token"],
+        second.json()["refresh_token"],
+        *codes,
+        *new_codes,
+    ]
     found = [leak for leak in leaks if leak in log]
     assert not found, f"{len(found)} secret(s) in the server log"

@@ -20,7 +20,15 @@ async def test_sign_up_creates_the_user_and_mails_a_verification_link(
     response = await client.post(SIGNUP, json=body)
     assert response.status_code == 201
     user = response.json()
-    assert set(user) == {"id", "email", "username", "full_name", "is_verified", "appearance"}
+    assert set(user) == {
+        "id",
+        "email",
+        "username",
+        "full_name",
+        "is_verified",
+        "two_factor_enabled",
+        "appearance",
+    }
     assert user["email"] == body["email"].lower()
     assert user["username"] == body["username"]
     assert user["is_verified"] is False

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from teamsapp.api.deps import ClientDep, CurrentPrincipal, CurrentUser, SessionDep
 from teamsapp.api.errors import errors
 from teamsapp.auth import service as auth_service
+from teamsapp.auth.schemas import MfaChallenge
 from teamsapp.core.security import BCRYPT_MAX_BYTES
 from teamsapp.models.base import STORABLE_TEXT
 from teamsapp.models.users import EMAIL_MAX
@@ -79,8 +80,12 @@ def _body_errors(error: ValidationError, rename: dict[str, str] | None = None) -
     )
 
 
+def _is_form(request: Request) -> bool:
+    return request.headers.get("content-type", "").startswith(_FORM_TYPES)
+
+
 async def _login_request(request: Request) -> LoginRequest:
-    if request.headers.get("content-type", "").startswith(_FORM_TYPES):
+    if _is_form(request):
         form = await request.form()
         try:
             return LoginRequest.model_validate(
@@ -109,13 +114,19 @@ async def sign_up(body: UserCreate, session: SessionDep) -> UserPublic:
 
 
 @router.post("/auth", openapi_extra={"requestBody": _LOGIN_BODY}, responses=errors(401, 422, 429, 503))
-async def log_in(request: Request, session: SessionDep, client: ClientDep) -> TokenPair:
+async def log_in(request: Request, session: SessionDep, client: ClientDep) -> TokenPair | MfaChallenge:
     """Log in with `login` (email or username) and `password` as JSON, or with the OAuth2 password form.
 
     Five failures in 15 minutes, per account or per address, lock log-in for the rest of the window.
+    With two-factor authentication on, the JSON log-in answers `{mfa_required, mfa_token, expires_in}`
+    instead of tokens (send the code to POST /auth/2fa); the OAuth2 form is then refused with a 401.
     """
     body = await _login_request(request)
-    return await auth_service.login(
+    if _is_form(request):
+        return await auth_service.login(
+            session, login=body.login, password=body.password, device=client.device, ip=client.ip
+        )
+    return await auth_service.start_login(
         session, login=body.login, password=body.password, device=client.device, ip=client.ip
     )
 
