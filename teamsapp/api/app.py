@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from teamsapp.api.docs import OPENAPI_URL, install_docs
 from teamsapp.api.errors import install_error_handlers
 from teamsapp.api.protocol import install_protocol
-from teamsapp.api.routes import echo, metrics, monitoring
+from teamsapp.api.routes import api_tokens, echo, metrics, monitoring
 from teamsapp.api.routes import redis as redis_routes
 from teamsapp.api.routes import team as team_routes
 from teamsapp.api.routes import teams as teams_routes
@@ -45,6 +45,8 @@ def create_api() -> FastAPI:
     for router in (
         echo.router,
         monitoring.router,
+        # Before the user routes: `/user/tokens` must not be read as `/user/{user_id}`.
+        api_tokens.router,
         user_routes.router,
         redis_routes.router,
         team_routes.router,
