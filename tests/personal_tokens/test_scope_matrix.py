@@ -71,7 +71,8 @@ def test_the_matrix_covers_every_route_that_takes_a_token() -> None:
 
 
 async def _teams_of(client: httpx.AsyncClient, headers: dict[str, str]) -> list[dict[str, str]]:
-    return (await client.get("/api/v1/teams", headers=headers)).json()
+    teams: list[dict[str, str]] = (await client.get("/api/v1/teams", headers=headers)).json()
+    return teams
 
 
 @pytest.mark.parametrize(("case", "kind"), MATRIX, ids=[f"{case.name}-{kind}" for case, kind in MATRIX])
