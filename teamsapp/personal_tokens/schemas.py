@@ -7,14 +7,14 @@ import enum
 import uuid
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
-from teamsapp.models.base import STORABLE_TEXT
 from teamsapp.models.users import NAME_MAX
 
 LIFETIME_DAYS_MIN = 1
 LIFETIME_DAYS_MAX = 365
 LIFETIME_DAYS_DEFAULT = 90
+NAMED_TEXT = r"^[^\x00]*[^\s\x00][^\x00]*$"
 
 
 class Scope(enum.StrEnum):
@@ -30,8 +30,23 @@ def _canonical(scopes: list[Scope]) -> list[Scope]:
     return [scope for scope in Scope if scope in scopes]
 
 
+def _check_name(value: str) -> str:
+    # Written for people: the settings page shows these messages as they are.
+    value = value.strip()
+    if not value:
+        raise ValueError("give the token a name, such as “CI deploy”")
+    if len(value) > NAME_MAX:
+        raise ValueError(f"use at most {NAME_MAX} characters for the name")
+    if "\x00" in value:
+        raise ValueError("the name cannot contain a NUL character")
+    return value
+
+
 TokenName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX, pattern=STORABLE_TEXT)
+    str,
+    AfterValidator(_check_name),
+    # What the check accepts, for OpenAPI: some character other than a space, no NUL.
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": NAME_MAX, "pattern": NAMED_TEXT}),
 ]
 Scopes = Annotated[list[Scope], Field(max_length=len(Scope) * 2), AfterValidator(_canonical)]
 

@@ -198,7 +198,8 @@ async def test_the_secret_is_not_in_the_database() -> None:
     secret = created.token.removeprefix("tap_")
 
     async with session_scope() as session:
-        rows = await session.execute(text("SELECT * FROM api_token WHERE user_id = :id"), {"id": user.id})
+        connection = await session.connection()
+        rows = await connection.execute(text("SELECT * FROM api_token WHERE user_id = :id"), {"id": user.id})
         dump = str(rows.all())
 
     assert secret not in dump and secret[8:20] not in dump
