@@ -14,10 +14,13 @@ import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
+from tests.factories.api_tokens import make_api_token
 from tests.factories.users import DEFAULT_PASSWORD, make_user
 from tests.fixtures.mail import Mailbox
+from tests.fuzz.hooks import LOGIN_ADDRESS
 from tests.resilience.processes import ROOT, VENV_BIN, AppServer
 from tests.services import PrivateRedis
 
@@ -55,10 +58,14 @@ async def fuzz_users() -> AsyncIterator[dict[str, str]]:
     user = await make_user(verified=True)
     sessions_user = await make_user(verified=True)
     superuser = await make_user(verified=True, superuser=True)
+    tokens_user = await make_user(verified=True)
     yield {
         "FUZZ_USER": user.email,
         "FUZZ_SESSIONS_USER": sessions_user.email,
         "FUZZ_SUPERUSER": superuser.email,
+        "FUZZ_TOKENS_USER": tokens_user.email,
+        # Sent instead of a log-in session where a route takes tokens, in the `api-token` run.
+        "FUZZ_API_TOKEN": (await make_api_token(user)).token,
     }
 
 
@@ -109,20 +116,42 @@ def _server_errors(server: AppServer) -> str:
     return "\n".join(line for line in lines if '"level": "ERROR"' in line or "Traceback" in line)
 
 
+@pytest.mark.timeout(RUN_TIMEOUT_SECONDS + 60)
+@pytest.mark.parametrize("credential", ["session", "api-token"])
 def test_every_operation_conforms_to_the_schema(
-    fuzz_server: AppServer, fuzz_users: dict[str, str], tmp_path: Path
+    fuzz_server: AppServer, fuzz_users: dict[str, str], tmp_path: Path, credential: str
 ) -> None:
-    result = _schemathesis(fuzz_server, fuzz_users, tmp_path)
+    users = fuzz_users if credential == "api-token" else {**fuzz_users, "FUZZ_API_TOKEN": ""}
+    result = _schemathesis(fuzz_server, users, tmp_path)
     output = result.stdout + result.stderr
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "schemathesis.txt").write_text(output)
+    (ARTIFACTS / f"schemathesis-{credential}.txt").write_text(output)
     assert result.returncode == 0, f"schemathesis found problems:\n{output}\n{_server_errors(fuzz_server)}"
     assert not _server_errors(fuzz_server)
     report = json.loads(next(tmp_path.glob("*.json")).read_text())
     operations, cases = report["operations"], report["test_cases"]
     print(
-        f"schemathesis: {operations['tested']}/{operations['total']} operations, {cases['generated']} test "
-        f"cases, {cases['unique_failures']} failures, {cases['errored']} errors (seed {report['seed']})"
+        f"schemathesis ({credential}): {operations['tested']}/{operations['total']} operations, "
+        f"{cases['generated']} test cases, {cases['unique_failures']} failures, {cases['errored']} errors "
+        f"(seed {report['seed']})"
     )
     assert report["complete"] and operations["tested"] == operations["total"]
     assert cases["unique_failures"] == 0 and cases["errored"] == 0 and not report["errors"]
+    if credential == "api-token":
+        assert _token_was_used(fuzz_server, fuzz_users), "the run never sent its API token"
+
+
+def _token_was_used(server: AppServer, users: dict[str, str]) -> bool:
+    logged_in = httpx.post(
+        f"{server.url}/api/v1/user/auth",
+        json={"login": users["FUZZ_USER"], "password": DEFAULT_PASSWORD},
+        headers={"X-Forwarded-For": LOGIN_ADDRESS},
+        timeout=10,
+    )
+    logged_in.raise_for_status()
+    listed = httpx.get(
+        f"{server.url}/api/v1/user/tokens",
+        headers={"Authorization": f"Bearer {logged_in.json()['access_token']}"},
+        timeout=10,
+    ).json()
+    return any(item["last_used_at"] is not None for item in listed)

@@ -208,3 +208,11 @@ async def test_the_secret_is_not_in_the_database() -> None:
     # Keyed, and with a key of its own: neither a plain hash nor the app's other token hash.
     assert row.token_hash != hashlib.sha256(created.token.encode()).hexdigest()
     assert row.token_hash != token_hash(created.token)
+
+
+def test_logs_redact_a_token_wherever_it_appears() -> None:
+    from teamsapp.observability.logging import RedactingFilter
+
+    token = "tap_" + "Ab3-_" * 9
+    line = RedactingFilter().redact(f"client sent {token} as a query value?x={token}")
+    assert token[4:] not in line and "tap_***" in line
