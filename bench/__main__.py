@@ -38,12 +38,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bcrypt-rounds", type=int, default=None, help="bcrypt cost (default: the app's)")
     parser.add_argument(
         "--profile", action="append", default=[], metavar="KEY",
-        help="py-spy the worker during a figure: user_me, teams, team, create_team, create_invitation, login",
+        help="py-spy the worker during a figure: user_me, user_me_token, teams, team, create_team, "
+        "create_invitation, login",
     )  # fmt: skip
     parser.add_argument(
         "--only", action="append", default=[], metavar="KEY",
-        help="measure only these figures: ceiling, user_me, teams, team, create_team, create_invitation, "
-        "login, user_me_under_login, ui",
+        help="measure only these figures: ceiling, user_me, user_me_token, teams, team, create_team, "
+        "create_invitation, login, user_me_under_login, ui",
     )  # fmt: skip
     options = parser.parse_args(argv)
     rounds = options.bcrypt_rounds or _app_bcrypt_cost()

@@ -12,12 +12,15 @@ from bench.seed import Seeded
 REFERENCE = {
     "ceiling": {"req_per_s": 5770.0, "what": "empty health route"},
     "user_me": {"req_per_s": 433.0, "p50_ms": 70.0, "p99_ms": 214.0, "what": "GET current user"},
+    "user_me_token": {"req_per_s": 433.0, "p50_ms": 70.0, "p99_ms": 214.0, "what": "GET current user"},
     "teams": {"req_per_s": 182.0, "what": "listing 100 rows"},
     "team": {"req_per_s": 182.0, "what": "listing 100 rows"},
     "create_team": {"req_per_s": 244.0, "what": "creating a row"},
     "create_invitation": {"req_per_s": 244.0, "what": "creating a row"},
     "login": {"req_per_s": 9.8, "what": "log-in"},
 }
+# The key under which `routes()` finds the API token of `Seeded.me` (a personal token, `user:read`).
+API_TOKEN = "api-token"
 CEILING_ROUTES = (("GET", "/api/v1/monitoring/live"), ("POST", "/api/v1/echo"))
 ME_UNDER_LOGIN_P99_MS = 100.0
 UI_INTERACTIVE_MS = 1000.0
@@ -94,6 +97,10 @@ def routes(
         HttpFigure(
             "user_me", "GET /api/v1/user/me", "GET", "/api/v1/user/me",
             Request("GET", "/api/v1/user/me", token=me), seeded.me, fast,
+        ),
+        HttpFigure(
+            "user_me_token", "GET /api/v1/user/me (API token)", "GET", "/api/v1/user/me",
+            Request("GET", "/api/v1/user/me", token=tokens.get(API_TOKEN, "")), seeded.me, fast,
         ),
         HttpFigure(
             "teams", f"GET /api/v1/teams ({seeded.teams_of_me} teams)", "GET", "/api/v1/teams",

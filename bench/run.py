@@ -13,6 +13,7 @@ import httpx
 
 from bench import floor, infra, profile, ui
 from bench.figures import (
+    API_TOKEN,
     ME_UNDER_LOGIN_P99_MS,
     WORKER_RSS_MB,
     HttpFigure,
@@ -28,6 +29,7 @@ from bench.server import AppServer
 ARTIFACTS = infra.ROOT / "test-artifacts" / "bench"
 SEED_BCRYPT_ROUNDS = 4
 LOGIN_PAGE = "/login"
+API_TOKENS = "/api/v1/user/tokens"
 BUSY_LOAD_AVERAGE = 1.5
 
 
@@ -160,6 +162,14 @@ async def _tokens(base_url: str, usernames: list[str], paths: dict[str, set[str]
             answer = await client.post("/api/v1/user/auth", json={"login": username, "password": PASSWORD})
             answer.raise_for_status()
             tokens[username] = answer.json()["access_token"]
+        if "POST" in paths.get(API_TOKENS, set()) and usernames:
+            # The first user's personal API token, for GET /me as a scripted client calls it.
+            session = {"Authorization": f"Bearer {tokens[usernames[0]]}"}
+            answer = await client.post(
+                API_TOKENS, json={"name": "bench", "scopes": ["user:read"]}, headers=session
+            )
+            answer.raise_for_status()
+            tokens[API_TOKEN] = answer.json()["token"]
     return tokens
 
 

@@ -11,7 +11,7 @@ from teamsapp.api.docs import OPENAPI_URL, install_docs
 from teamsapp.api.edge import install_edge
 from teamsapp.api.errors import install_error_handlers
 from teamsapp.api.protocol import install_protocol
-from teamsapp.api.routes import echo, metrics, monitoring
+from teamsapp.api.routes import api_tokens, echo, metrics, monitoring
 from teamsapp.api.routes import redis as redis_routes
 from teamsapp.api.routes import team as team_routes
 from teamsapp.api.routes import teams as teams_routes
@@ -48,6 +48,8 @@ def create_api() -> FastAPI:
     for router in (
         echo.router,
         monitoring.router,
+        # Before the user routes: `/user/tokens` must not be read as `/user/{user_id}`.
+        api_tokens.router,
         user_routes.router,
         two_factor_routes.router,
         redis_routes.router,

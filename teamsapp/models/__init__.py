@@ -1,5 +1,6 @@
 """SQLModel tables only; importing this package registers every table on the metadata."""
 
+from teamsapp.models.api_tokens import ApiToken
 from teamsapp.models.mail import MailStatus, OutboxMail
 from teamsapp.models.teams import AuditEvent, Invitation, Membership, Role, Team
 from teamsapp.models.two_factor import RecoveryCode, TwoFactor
@@ -7,6 +8,7 @@ from teamsapp.models.users import AccentColor, LoginSession, OneTimeToken, Theme
 
 __all__ = [
     "AccentColor",
+    "ApiToken",
     "AuditEvent",
     "Invitation",
     "LoginSession",

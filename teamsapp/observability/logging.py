@@ -66,6 +66,8 @@ def _patterns(keep_link_tokens: bool) -> list[tuple[re.Pattern[str], str]]:
         (re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE), rf"\1 {REDACTED}"),
         (re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"), REDACTED),
         (re.compile(r"\bSG\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), REDACTED),
+        # Personal API tokens, wherever they appear: they carry a recognisable prefix for this.
+        (re.compile(r"\btap_[A-Za-z0-9_-]{8,}"), f"tap_{REDACTED}"),
         (re.compile(r"([a-z][a-z0-9+.-]*://[^:/\s@]*:)[^@\s/]+@", re.IGNORECASE), rf"\1{REDACTED}@"),
         # SQLAlchemy errors quote the statement's parameters: hashes, addresses, user input.
         (re.compile(r"\[parameters: [^\n]*\]"), f"[parameters: {REDACTED}]"),

@@ -17,6 +17,7 @@ from teamsapp.mail import service as mail_service
 from teamsapp.models import TokenPurpose, User
 from teamsapp.models.base import utcnow
 from teamsapp.observability.metrics import SIGNUPS
+from teamsapp.personal_tokens import service as api_token_service
 from teamsapp.users import addresses, one_time
 from teamsapp.users.schemas import (
     PASSWORD_MIN,
@@ -327,3 +328,4 @@ async def reset_password(session: AsyncSession, *, token: str, password: str) ->
     # link) ends with every session.
     await one_time.discard(session, user_id=user.id)
     await auth_service.end_sessions(session, user_id=user.id)
+    await api_token_service.revoke_all_tokens(session, user_id=user.id)

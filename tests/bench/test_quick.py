@@ -17,6 +17,7 @@ RUN_TIMEOUT_SECONDS = 900
 HTTP_KEYS = {
     "ceiling",
     "user_me",
+    "user_me_token",
     "teams",
     "team",
     "create_team",

@@ -3,7 +3,9 @@
 - Superuser routes (`/api/v1/redis`) run as the superuser.
 - Operations that end log-in sessions (log out, revoke sessions) run as a second verified user with a
   fresh session per case, so they never end the session the rest of the run uses.
-- Everything else runs as the main verified user.
+- Operations on API tokens run as a fourth user, so the fuzzer never revokes the token of the run.
+- Everything else runs as the main verified user; with `FUZZ_API_TOKEN` set, every operation that
+  takes an API token (its `security` lists `APIToken`) sends that token (all scopes) instead.
 
 Logins come from an address of their own (X-Forwarded-For, trusted from loopback) so the fuzzer's
 own failed log-ins, which the per-address limit counts, never lock the run's users out.
@@ -18,6 +20,7 @@ import httpx
 import schemathesis
 
 LOGIN_ADDRESS = "127.0.0.2"
+API_TOKENS = "/api/v1/user/tokens"
 SESSION_ENDING = {
     ("POST", "/api/v1/user/logout"),
     ("DELETE", "/api/v1/user/sessions"),
@@ -56,6 +59,11 @@ class RunUsers:
             return self._cached_login(os.environ["FUZZ_SUPERUSER"])
         if (operation.method.upper(), operation.path) in SESSION_ENDING:
             return _login(os.environ["FUZZ_SESSIONS_USER"])
+        if operation.path.startswith(API_TOKENS):
+            return self._cached_login(os.environ["FUZZ_TOKENS_USER"])
+        api_token = os.environ.get("FUZZ_API_TOKEN")
+        if api_token and {"APIToken": []} in operation.definition.raw.get("security", []):
+            return api_token
         return self._cached_login(os.environ["FUZZ_USER"])
 
     def set(self, case: Any, data: str, context: Any) -> None:

@@ -15,7 +15,11 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
+from teamsapp.core.db import sync_url
+from teamsapp.personal_tokens import service as api_token_service
+from tests.factories.api_tokens import make_api_token
 from tests.factories.users import DEFAULT_PASSWORD, make_user
 from tests.fixtures.mail import Mailbox
 from tests.resilience.processes import ROOT, VENV_BIN, AppServer
@@ -55,10 +59,14 @@ async def fuzz_users() -> AsyncIterator[dict[str, str]]:
     user = await make_user(verified=True)
     sessions_user = await make_user(verified=True)
     superuser = await make_user(verified=True, superuser=True)
+    tokens_user = await make_user(verified=True)
     yield {
         "FUZZ_USER": user.email,
         "FUZZ_SESSIONS_USER": sessions_user.email,
         "FUZZ_SUPERUSER": superuser.email,
+        "FUZZ_TOKENS_USER": tokens_user.email,
+        # Sent instead of a log-in session where a route takes tokens, in the `api-token` run.
+        "FUZZ_API_TOKEN": (await make_api_token(user)).token,
     }
 
 
@@ -109,20 +117,40 @@ def _server_errors(server: AppServer) -> str:
     return "\n".join(line for line in lines if '"level": "ERROR"' in line or "Traceback" in line)
 
 
+@pytest.mark.timeout(RUN_TIMEOUT_SECONDS + 60)
+@pytest.mark.parametrize("credential", ["session", "api-token"])
 def test_every_operation_conforms_to_the_schema(
-    fuzz_server: AppServer, fuzz_users: dict[str, str], tmp_path: Path
+    fuzz_server: AppServer, fuzz_users: dict[str, str], tmp_path: Path, credential: str
 ) -> None:
-    result = _schemathesis(fuzz_server, fuzz_users, tmp_path)
+    users = fuzz_users if credential == "api-token" else {**fuzz_users, "FUZZ_API_TOKEN": ""}
+    result = _schemathesis(fuzz_server, users, tmp_path)
     output = result.stdout + result.stderr
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "schemathesis.txt").write_text(output)
+    (ARTIFACTS / f"schemathesis-{credential}.txt").write_text(output)
     assert result.returncode == 0, f"schemathesis found problems:\n{output}\n{_server_errors(fuzz_server)}"
     assert not _server_errors(fuzz_server)
     report = json.loads(next(tmp_path.glob("*.json")).read_text())
     operations, cases = report["operations"], report["test_cases"]
     print(
-        f"schemathesis: {operations['tested']}/{operations['total']} operations, {cases['generated']} test "
-        f"cases, {cases['unique_failures']} failures, {cases['errored']} errors (seed {report['seed']})"
+        f"schemathesis ({credential}): {operations['tested']}/{operations['total']} operations, "
+        f"{cases['generated']} test cases, {cases['unique_failures']} failures, {cases['errored']} errors "
+        f"(seed {report['seed']})"
     )
     assert report["complete"] and operations["tested"] == operations["total"]
     assert cases["unique_failures"] == 0 and cases["errored"] == 0 and not report["errors"]
+    if credential == "api-token":
+        assert _token_was_used(fuzz_users["FUZZ_API_TOKEN"]), "the run never sent its API token"
+
+
+def _token_was_used(token: str) -> bool:
+    # Read from the database: the fuzzer's wrong `current_password`s lock its user's log-ins.
+    engine = create_engine(sync_url(os.environ["BACKEND_DB_URL"]))
+    try:
+        with engine.connect() as connection:
+            used = connection.execute(
+                text("SELECT last_used_at FROM api_token WHERE token_hash = :hash"),
+                {"hash": api_token_service.hash_token(token)},
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    return used is not None

@@ -117,6 +117,15 @@ async def test_the_account_flow_logs_no_password_token_or_secret(
     assert (await http.post(f"{USER}/password/reset", json=body)).status_code == 204
     pair = (await http.post(f"{USER}/auth", json={"login": new_email, "password": passwords[2]})).json()
     leaks += [pair["access_token"], pair["refresh_token"]]
+    created = await http.post(
+        f"{USER}/tokens", json={"name": "logs", "scopes": ["user:read"]}, headers=_bearer(pair)
+    )
+    api_token = created.json()["token"]
+    leaks.append(api_token)
+    assert (await http.get(f"{USER}/me", headers={"Authorization": f"Bearer {api_token}"})).status_code == 200
+    assert (
+        await http.get(f"{USER}/me", headers={"Authorization": "Bearer tap_madeup0123456789"})
+    ).status_code == 401
     assert (await http.post(f"{USER}/logout", headers=_bearer(pair))).status_code == 204
 
     wait_for(lambda: f'"{USER}/logout"' in debug_server.log(), timeout=10, what="the last access line")

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from teamsapp.api.deps import CurrentUser, SessionDep, VerifiedUser
+from teamsapp.api.deps import SessionDep, TeamsReader, TeamsWriter, VerifiedTeamsWriter
 from teamsapp.api.errors import Responses, errors
 from teamsapp.invitations import service as invitation_service
 from teamsapp.invitations.schemas import (
@@ -60,13 +60,13 @@ _MEMBER_404 = "No such team, the caller is not a member, or the user is not a me
 @router.post(
     "", status_code=status.HTTP_201_CREATED, responses=team_errors(401, 403, 422, e403="Email not verified")
 )
-async def create_team(body: TeamCreate, session: SessionDep, user: VerifiedUser) -> TeamPublic:
+async def create_team(body: TeamCreate, session: SessionDep, user: VerifiedTeamsWriter) -> TeamPublic:
     """Create a team; the caller (with a verified email) becomes its owner."""
     return await team_service.create_team(session, actor=user, data=body)
 
 
 @router.put("", responses=team_errors(401, 403, 404, 422))
-async def update_team(body: TeamUpdate, session: SessionDep, user: CurrentUser) -> TeamPublic:
+async def update_team(body: TeamUpdate, session: SessionDep, user: TeamsWriter) -> TeamPublic:
     """Change the name or description of the team whose id is in the body (owners and admins)."""
     return await team_service.update_team(session, actor=user, data=body)
 
@@ -87,7 +87,7 @@ async def update_team(body: TeamUpdate, session: SessionDep, user: CurrentUser) 
     ),
 )
 async def create_invitation(
-    body: InvitationCreate, session: SessionDep, user: CurrentUser
+    body: InvitationCreate, session: SessionDep, user: TeamsWriter
 ) -> InvitationCreated:
     """Invite to a team (owners and admins). `link` is in this answer only; with `email` it is mailed too.
 
@@ -110,7 +110,9 @@ async def create_invitation(
         e409="The invitation is disabled, revoked, expired or used up, or the caller is already a member",
     ),
 )
-async def accept_invitation(body: InvitationAccept, session: SessionDep, user: VerifiedUser) -> TeamPublic:
+async def accept_invitation(
+    body: InvitationAccept, session: SessionDep, user: VerifiedTeamsWriter
+) -> TeamPublic:
     """Join the team with the invited role, using the token from the invitation link."""
     return await invitation_service.accept_invitation(session, actor=user, token=body.token)
 
@@ -119,7 +121,7 @@ async def accept_invitation(body: InvitationAccept, session: SessionDep, user: V
     "/invitation/preview", responses=team_errors(401, 404, 422, e404="The token matches no invitation")
 )
 async def preview_invitation(
-    body: InvitationAccept, session: SessionDep, _user: CurrentUser
+    body: InvitationAccept, session: SessionDep, _user: TeamsReader
 ) -> InvitationPreview:
     """What an invitation offers (team name, role, bound email, status), before accepting it."""
     return await invitation_service.preview_invitation(session, token=body.token)
@@ -127,7 +129,7 @@ async def preview_invitation(
 
 @router.get("/invitation/{invitation_id}", responses=_INVITATION_ERRORS)
 async def get_invitation(
-    invitation_id: uuid.UUID, session: SessionDep, user: CurrentUser
+    invitation_id: uuid.UUID, session: SessionDep, user: TeamsReader
 ) -> InvitationPublic:
     """One invitation: role, status (active, disabled, revoked, expired, used_up), uses, expiry."""
     return await invitation_service.get_invitation(session, actor=user, invitation_id=invitation_id)
@@ -135,7 +137,7 @@ async def get_invitation(
 
 @router.put("/invitation/{invitation_id}/toggle", responses=_INVITATION_ERRORS)
 async def toggle_invitation(
-    invitation_id: uuid.UUID, session: SessionDep, user: CurrentUser
+    invitation_id: uuid.UUID, session: SessionDep, user: TeamsWriter
 ) -> InvitationPublic:
     """Disable an invitation, or enable it again (owners and admins; owners for owner invitations)."""
     return await invitation_service.toggle_invitation(session, actor=user, invitation_id=invitation_id)
@@ -146,13 +148,13 @@ async def toggle_invitation(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=_INVITATION_ERRORS,
 )
-async def delete_invitation(invitation_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> None:
+async def delete_invitation(invitation_id: uuid.UUID, session: SessionDep, user: TeamsWriter) -> None:
     """Delete an invitation; its link stops working (owners and admins; owners for owner invitations)."""
     await invitation_service.delete_invitation(session, actor=user, invitation_id=invitation_id)
 
 
 @router.get("/{team_id}", responses=team_errors(401, 404, 422))
-async def get_team(team_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> TeamPublic:
+async def get_team(team_id: uuid.UUID, session: SessionDep, user: TeamsReader) -> TeamPublic:
     """The team, its members with their roles, and the caller's role (members)."""
     return await team_service.get_team(session, actor=user, team_id=team_id)
 
@@ -160,14 +162,14 @@ async def get_team(team_id: uuid.UUID, session: SessionDep, user: CurrentUser) -
 @router.delete(
     "/{team_id}", status_code=status.HTTP_204_NO_CONTENT, responses=team_errors(401, 403, 404, 422)
 )
-async def delete_team(team_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> None:
+async def delete_team(team_id: uuid.UUID, session: SessionDep, user: TeamsWriter) -> None:
     """Delete the team with its memberships, invitations and audit log (owners)."""
     await team_service.delete_team(session, actor=user, team_id=team_id)
 
 
 @router.put("/{team_id}/settings", responses=team_errors(401, 403, 404, 422))
 async def update_settings(
-    team_id: uuid.UUID, body: TeamSettingsUpdate, session: SessionDep, user: CurrentUser
+    team_id: uuid.UUID, body: TeamSettingsUpdate, session: SessionDep, user: TeamsWriter
 ) -> TeamPublic:
     """Change the name, description, default invitation role or invitation lifetime (owners and admins)."""
     return await team_service.update_settings(session, actor=user, team_id=team_id, data=body)
@@ -175,7 +177,7 @@ async def update_settings(
 
 @router.get("/{team_id}/invitations", responses=team_errors(401, 403, 404, 422))
 async def list_invitations(
-    team_id: uuid.UUID, session: SessionDep, user: CurrentUser
+    team_id: uuid.UUID, session: SessionDep, user: TeamsReader
 ) -> list[InvitationPublic]:
     """Every invitation of the team, newest first, with its computed status (owners and admins)."""
     return await invitation_service.list_invitations(session, actor=user, team_id=team_id)
@@ -185,7 +187,7 @@ async def list_invitations(
 async def list_audit_events(
     team_id: uuid.UUID,
     session: SessionDep,
-    user: CurrentUser,
+    user: TeamsReader,
     limit: Annotated[int, Query(ge=1, le=AUDIT_PAGE_MAX)] = 50,
     offset: Annotated[int, Query(ge=0, le=OFFSET_MAX)] = 0,
 ) -> AuditPage:
@@ -209,7 +211,7 @@ async def list_audit_events(
     ),
 )
 async def change_role(
-    team_id: uuid.UUID, user_id: uuid.UUID, body: RoleChange, session: SessionDep, user: CurrentUser
+    team_id: uuid.UUID, user_id: uuid.UUID, body: RoleChange, session: SessionDep, user: TeamsWriter
 ) -> TeamPublic:
     """Give a member another role; making someone owner is an owner's act. Answers the updated team."""
     return await team_service.change_role(
@@ -232,7 +234,7 @@ async def change_role(
     ),
 )
 async def remove_member(
-    team_id: uuid.UUID, user_id: uuid.UUID, session: SessionDep, user: CurrentUser
+    team_id: uuid.UUID, user_id: uuid.UUID, session: SessionDep, user: TeamsWriter
 ) -> None:
     """Remove a member, or leave the team when `user_id` is the caller's own id."""
     await team_service.remove_member(session, actor=user, team_id=team_id, user_id=user_id)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from teamsapp.api.deps import ClientDep, CurrentPrincipal, CurrentUser, SessionDep
+from teamsapp.api.deps import ClientDep, CurrentPrincipal, CurrentUser, SessionDep, UserReader
 from teamsapp.api.errors import errors
 from teamsapp.auth import service as auth_service
 from teamsapp.auth.schemas import MfaChallenge
@@ -166,8 +166,8 @@ async def revoke_session(session_id: uuid.UUID, principal: CurrentPrincipal, ses
     await auth_service.revoke_session(session, principal=principal, session_id=session_id)
 
 
-@router.get("/me", responses=errors(401))
-async def read_me(user: CurrentUser) -> UserPublic:
+@router.get("/me", responses=errors(401, 403))
+async def read_me(user: UserReader) -> UserPublic:
     """The current user, with settings and appearance."""
     return user_service.to_public(user)
 
@@ -228,7 +228,7 @@ async def reset_password(body: PasswordReset, session: SessionDep) -> None:
     await user_service.reset_password(session, token=body.token, password=body.password)
 
 
-@router.get("/{user_id}", responses=errors(401, 404))
-async def read_profile(user_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> UserProfile:
+@router.get("/{user_id}", responses=errors(401, 403, 404))
+async def read_profile(user_id: uuid.UUID, user: UserReader, session: SessionDep) -> UserProfile:
     """Another user's public profile: id, username and full name."""
     return await user_service.get_profile(session, actor=user, user_id=user_id)

@@ -16,6 +16,7 @@ from teamsapp.ui.components.forms import field, form, password_field
 from teamsapp.ui.components.layout import confirm, loading, page, section, table
 from teamsapp.ui.forms import FormMixin
 from teamsapp.ui.pages.settings_two_factor import two_factor_section
+from teamsapp.ui.pages.settings_tokens import api_tokens_section
 from teamsapp.ui.state.auth import AuthState, acting, failure, parse_id
 from teamsapp.users import service as user_service
 from teamsapp.users.schemas import UserSettingsUpdate
@@ -320,7 +321,9 @@ def settings_page() -> rx.Component:
         "Settings",
         rx.cond(
             AuthState.logged_in,
-            rx.fragment(_profile(), _email(), _password(), two_factor_section(), _sessions()),
+            rx.fragment(
+                _profile(), _email(), _password(), two_factor_section(), _sessions(), api_tokens_section()
+            ),
             loading("Loading your settings"),
         ),
         rx.link("Appearance settings", href=routes.APPEARANCE),

@@ -1,0 +1,1 @@
+"""Personal API tokens with scopes (SPEC 12)."""
