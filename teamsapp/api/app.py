@@ -10,7 +10,8 @@ from fastapi import FastAPI
 from teamsapp.api.docs import OPENAPI_URL, install_docs
 from teamsapp.api.errors import install_error_handlers
 from teamsapp.api.protocol import install_protocol
-from teamsapp.api.routes import echo, metrics, monitoring
+from teamsapp.api.routes import account, echo, metrics, monitoring
+from teamsapp.api.routes import admin as admin_routes
 from teamsapp.api.routes import redis as redis_routes
 from teamsapp.api.routes import team as team_routes
 from teamsapp.api.routes import teams as teams_routes
@@ -45,7 +46,9 @@ def create_api() -> FastAPI:
     for router in (
         echo.router,
         monitoring.router,
+        account.router,
         user_routes.router,
+        admin_routes.router,
         redis_routes.router,
         team_routes.router,
         teams_routes.router,

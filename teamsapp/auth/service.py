@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from teamsapp.auth import ratelimit, tokens
 from teamsapp.core.config import get_settings
 from teamsapp.core.db import session_scope
-from teamsapp.core.errors import Invalid, NotFound, RateLimited, Unauthorized
+from teamsapp.core.errors import Invalid, NotFound, PermissionDenied, RateLimited, Unauthorized
 from teamsapp.core.security import (
     hash_password,
     new_token,
@@ -32,6 +32,7 @@ IP_MAX = 45
 LAST_SEEN_STEP = dt.timedelta(minutes=1)
 WRONG_CREDENTIALS = "Wrong login or password."
 SESSION_ENDED = "Your session has ended; log in again."
+ACCOUNT_DISABLED = "Account disabled: this account has been disabled by an administrator."
 
 _dummy_hash: str | None = None
 
@@ -147,6 +148,10 @@ async def _check_credentials(
         LOGINS.labels("failure").inc()
         raise Unauthorized(WRONG_CREDENTIALS)
     await ratelimit.clear_login_failures(account=account)
+    # Said only after a right password: a wrong one answers as for anyone, so this tells nothing new.
+    if not user.is_active:
+        LOGINS.labels("failure").inc()
+        raise PermissionDenied(ACCOUNT_DISABLED)
     LOGINS.labels("success").inc()
     return await open_session(session, user=user, device=device, ip=ip)
 
@@ -225,6 +230,8 @@ async def authenticate(session: AsyncSession, *, access_token: str) -> Principal
     if row is None or not _active(row[0], now):
         raise Unauthorized(SESSION_ENDED)
     login_session, user = row
+    if not user.is_active:
+        raise Unauthorized(ACCOUNT_DISABLED)
     if claims.issued_at < user.password_changed_at.timestamp():
         raise Unauthorized("The password changed since this token was issued; refresh it or log in again.")
     if now - login_session.last_seen_at > LAST_SEEN_STEP:

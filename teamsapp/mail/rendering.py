@@ -40,6 +40,7 @@ TEMPLATES: dict[str, MailTemplate] = {
     "change_email": MailTemplate(
         "Confirm your new email address for teamsapp", frozenset({"name", "link", "new_email"})
     ),
+    "account_deleted": MailTemplate("Your teamsapp account has been deleted", frozenset({"name"})),
     "invitation": MailTemplate(
         "$inviter_name invited you to $team_name on teamsapp",
         frozenset({"team_name", "inviter_name", "role", "link"}),

@@ -1,11 +1,13 @@
 """SQLModel tables only; importing this package registers every table on the metadata."""
 
+from teamsapp.models.admin import AdminAuditEvent
 from teamsapp.models.mail import MailStatus, OutboxMail
 from teamsapp.models.teams import AuditEvent, Invitation, Membership, Role, Team
 from teamsapp.models.users import AccentColor, LoginSession, OneTimeToken, Theme, TokenPurpose, User
 
 __all__ = [
     "AccentColor",
+    "AdminAuditEvent",
     "AuditEvent",
     "Invitation",
     "LoginSession",
