@@ -6,6 +6,7 @@ from teamsapp.api import api
 from teamsapp.lifespan import app_lifespan
 from teamsapp.observability import reflex_events
 from teamsapp.ui import (
+    account_live,
     cookie_routes,
     live,
     pages,  # noqa: F401  (registers the pages)
@@ -24,4 +25,5 @@ app = rx.App(
 )
 app.register_lifespan_task(app_lifespan)
 app.register_lifespan_task(live.live_updates)
+app.register_lifespan_task(account_live.account_updates)
 reflex_events.install(app)

@@ -223,6 +223,11 @@ SECTIONS: tuple[Section, ...] = (
 )
 
 
+def filename(username: str) -> str:
+    """The file name the export is saved under."""
+    return f"teamsapp-export-{username}.json"
+
+
 def covered_tables() -> set[str]:
     """Every table some section exports from."""
     return {table for section in SECTIONS for table in section.tables}

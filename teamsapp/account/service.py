@@ -43,6 +43,14 @@ logger = logging.getLogger(__name__)
 DELETED_USER = "Deleted user"
 
 
+def two_factor_enabled(user: User) -> bool:
+    """Whether the user has two-factor authentication on.
+
+    MERGE (issue 16): read from the user once two-factor authentication lands; False until then.
+    """
+    return bool(getattr(user, "two_factor_enabled", False))
+
+
 def blocking_message(teams: list[TeamRef]) -> str:
     """Why the account cannot be deleted yet, naming the teams."""
     names = ", ".join(f"“{team.name}”" for team in teams)

@@ -16,6 +16,7 @@ from sqlalchemy import or_, update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from teamsapp.account.service import two_factor_enabled
 from teamsapp.admin.schemas import (
     PAGE_MAX,
     AdminAuditEventPublic,
@@ -51,14 +52,6 @@ _FLAGS = (
     ("is_verified", AdminAction.VERIFIED, AdminAction.UNVERIFIED),
     ("is_superuser", AdminAction.SUPERUSER_GRANTED, AdminAction.SUPERUSER_REVOKED),
 )
-
-
-def two_factor_enabled(user: User) -> bool:
-    """Whether the user has two-factor authentication on.
-
-    MERGE (issue 16): read from the user once two-factor authentication lands; False until then.
-    """
-    return bool(getattr(user, "two_factor_enabled", False))
 
 
 def _escape_like(text: str) -> str:

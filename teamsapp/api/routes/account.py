@@ -39,11 +39,6 @@ _EXPORT_RESPONSE: dict[int | str, dict[str, Any]] = {
 }
 
 
-def export_filename(username: str) -> str:
-    """The file name the export is saved under."""
-    return f"teamsapp-export-{username}.json"
-
-
 @router.get("/me/export", response_class=Response, responses={**_EXPORT_RESPONSE, **errors(401)})
 async def export_my_data(user: CurrentUser, session: SessionDep) -> Response:
     """Everything the app holds about the caller, as one JSON document to download.
@@ -56,7 +51,7 @@ async def export_my_data(user: CurrentUser, session: SessionDep) -> Response:
         content=json.dumps(document, ensure_ascii=False, indent=2),
         media_type="application/json",
         headers={
-            "Content-Disposition": f'attachment; filename="{export_filename(user.username)}"',
+            "Content-Disposition": f'attachment; filename="{account_export.filename(user.username)}"',
             "Cache-Control": "no-store",
         },
     )

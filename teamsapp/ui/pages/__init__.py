@@ -1,6 +1,7 @@
 """One module per page, each with its own state."""
 
 from teamsapp.ui.pages import (
+    admin,
     appearance,
     email_confirm,
     forgot_password,
@@ -17,6 +18,7 @@ from teamsapp.ui.pages import (
 )
 
 __all__ = [
+    "admin",
     "appearance",
     "email_confirm",
     "forgot_password",

@@ -15,6 +15,7 @@ from teamsapp.ui import routes
 from teamsapp.ui.components.forms import field, form, password_field
 from teamsapp.ui.components.layout import confirm, loading, page, section, table
 from teamsapp.ui.forms import FormMixin
+from teamsapp.ui.pages.settings_account import account_section
 from teamsapp.ui.state.auth import AuthState, acting, failure, parse_id
 from teamsapp.users import service as user_service
 from teamsapp.users.schemas import UserSettingsUpdate
@@ -319,7 +320,7 @@ def settings_page() -> rx.Component:
         "Settings",
         rx.cond(
             AuthState.logged_in,
-            rx.fragment(_profile(), _email(), _password(), _sessions()),
+            rx.fragment(_profile(), _email(), _password(), _sessions(), account_section()),
             loading("Loading your settings"),
         ),
         rx.link("Appearance settings", href=routes.APPEARANCE),
