@@ -27,6 +27,7 @@ from teamsapp.core.events import AccountChanged
 from teamsapp.ui import tabs
 from teamsapp.ui.live import PUSH_TIMEOUT_SECONDS, _connected
 from teamsapp.ui.pages.admin import ADMIN_TABS, AdminState
+from teamsapp.ui.pages.settings_account import DeleteAccountState
 from teamsapp.ui.state.auth import AuthState, acting, failure
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,9 @@ class SessionCheckState(rx.State):
     async def recheck(self) -> EventSpec | None:
         """Check this tab's log-in again; without one, go to the log-in page."""
         auth = await self.get_state(AuthState)
-        if not auth.logged_in:
+        deletion = await self.get_state(DeleteAccountState)
+        # A tab that deleted its own account says so itself, then leaves.
+        if not auth.logged_in or deletion.deleted:
             return None
         try:
             async with acting(self):

@@ -55,10 +55,13 @@ async def fuzz_users() -> AsyncIterator[dict[str, str]]:
     user = await make_user(verified=True)
     sessions_user = await make_user(verified=True)
     superuser = await make_user(verified=True, superuser=True)
+    standin = await make_user(verified=True)
     yield {
         "FUZZ_USER": user.email,
         "FUZZ_SESSIONS_USER": sessions_user.email,
         "FUZZ_SUPERUSER": superuser.email,
+        "FUZZ_PROTECTED_IDS": ",".join(str(u.id) for u in (user, sessions_user, superuser)),
+        "FUZZ_STANDIN_ID": str(standin.id),
     }
 
 

@@ -1,6 +1,7 @@
 """One module per page, each with its own state."""
 
 from teamsapp.ui.pages import (
+    account_deleted,
     admin,
     appearance,
     email_confirm,
@@ -18,6 +19,7 @@ from teamsapp.ui.pages import (
 )
 
 __all__ = [
+    "account_deleted",
     "admin",
     "appearance",
     "email_confirm",

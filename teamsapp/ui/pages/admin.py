@@ -428,7 +428,7 @@ def _users() -> rx.Component:
             ),
             on_submit=AdminState.search,
             reset_on_submit=False,
-            custom_attrs={"aria-label": "Search accounts", "role": "search"},
+            custom_attrs={"aria-label": "Account search", "role": "search"},
         ),
         table(("Account", "Status", "Last seen", "Actions"), AdminState.users, _user_row_view, size="1"),
         _pager(

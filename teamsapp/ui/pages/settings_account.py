@@ -98,6 +98,7 @@ class DeleteAccountState(FormMixin, rx.State):
         self.planned = False
         if not self.open:
             return None
+        self.deleted = False
         try:
             await self._plan()
         except DomainError as error:
@@ -131,18 +132,13 @@ class DeleteAccountState(FormMixin, rx.State):
         async def delete() -> list[EventSpec]:
             async with acting(self) as (session, principal):
                 await account_service.delete_account(session, principal=principal, data=data)
+            # The cookie's record goes now; the browser then clears the cookie on its way out.
             await browser_session.forget(handle)
-            auth._forget()
             self.deleted = True
-            return []
+            return [go_to(routes.session_end(routes.ACCOUNT_DELETED))]
 
         async for event in self._submit(delete):
             yield event
-
-    @rx.event
-    def leave(self) -> EventSpec:
-        """After the deletion: clear the cookie and go to the home page."""
-        return go_to(routes.session_end(routes.HOME))
 
 
 def _team_list(label: str, teams: Any) -> rx.Component:
@@ -239,31 +235,16 @@ def _form() -> rx.Component:
 
 def _dialog_body() -> rx.Component:
     return rx.cond(
-        DeleteAccountState.deleted,
+        DeleteAccountState.planned,
         rx.vstack(
-            rx.callout(
-                "Your account has been deleted. A confirmation mail is on its way.",
-                icon="circle-check",
-                color_scheme="green",
-                high_contrast=True,
-                role="status",
-                width="100%",
-            ),
-            rx.button("Go to the home page", on_click=DeleteAccountState.leave),
+            _plan_text(),
+            rx.cond(DeleteAccountState.blocking.length() > 0, _blocking()),
+            alert(DeleteAccountState.message),
+            _form(),
             spacing="3",
+            width="100%",
         ),
-        rx.cond(
-            DeleteAccountState.planned,
-            rx.vstack(
-                _plan_text(),
-                rx.cond(DeleteAccountState.blocking.length() > 0, _blocking()),
-                alert(DeleteAccountState.message),
-                _form(),
-                spacing="3",
-                width="100%",
-            ),
-            loading("Reading what the deletion would do"),
-        ),
+        loading("Reading what the deletion would do"),
     )
 
 
