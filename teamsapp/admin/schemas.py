@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 PAGE_MAX = 100
 QUERY_MAX = 254
@@ -39,11 +39,12 @@ class AdminUserPage(BaseModel):
 class AdminUserUpdate(BaseModel):
     """PATCH /api/v1/admin/users/{id}: only the fields given change."""
 
+    # Strict: `0` or `"yes"` is not a yes-or-no answer to an administrator's question.
     model_config = ConfigDict(extra="forbid")
 
-    is_active: bool | None = None
-    is_verified: bool | None = None
-    is_superuser: bool | None = None
+    is_active: StrictBool | None = None
+    is_verified: StrictBool | None = None
+    is_superuser: StrictBool | None = None
 
 
 class AdminAuditEventPublic(BaseModel):

@@ -197,7 +197,13 @@ async def test_unknown_users_and_bad_bodies(client: httpx.AsyncClient) -> None:
     ).status_code == 404
     assert (await client.delete(f"{ADMIN}/users/{unknown}/sessions", headers=headers)).status_code == 404
     user = await make_user()
-    for body in ({"is_active": "maybe"}, {"is_admin": True}, [1]):
+    for body in (
+        {"is_active": "maybe"},
+        {"is_superuser": 0},
+        {"is_verified": "true"},
+        {"is_admin": True},
+        [1],
+    ):
         response = await client.patch(f"{ADMIN}/users/{user.id}", json=body, headers=headers)
         assert response.status_code == 422, body
     assert (await client.patch(f"{ADMIN}/users/not-an-id", json={}, headers=headers)).status_code == 422
