@@ -7,6 +7,7 @@ from teamsapp.api import api
 from teamsapp.lifespan import server_lifespan
 from teamsapp.observability import reflex_events
 from teamsapp.ui import (
+    account_live,
     cookie_routes,
     live,
     pages,  # noqa: F401  (registers the pages)
@@ -39,4 +40,5 @@ def _add_decorated_pages(app: rx.App) -> None:
 _add_decorated_pages(app)
 app.register_lifespan_task(server_lifespan)
 app.register_lifespan_task(live.live_updates)
+app.register_lifespan_task(account_live.account_updates)
 reflex_events.install(app)

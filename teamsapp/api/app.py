@@ -11,7 +11,8 @@ from teamsapp.api.docs import OPENAPI_URL, install_docs
 from teamsapp.api.edge import install_edge
 from teamsapp.api.errors import install_error_handlers
 from teamsapp.api.protocol import install_protocol
-from teamsapp.api.routes import api_tokens, echo, metrics, monitoring
+from teamsapp.api.routes import account, api_tokens, echo, metrics, monitoring
+from teamsapp.api.routes import admin as admin_routes
 from teamsapp.api.routes import redis as redis_routes
 from teamsapp.api.routes import team as team_routes
 from teamsapp.api.routes import teams as teams_routes
@@ -50,8 +51,10 @@ def create_api() -> FastAPI:
         monitoring.router,
         # Before the user routes: `/user/tokens` must not be read as `/user/{user_id}`.
         api_tokens.router,
+        account.router,
         user_routes.router,
         two_factor_routes.router,
+        admin_routes.router,
         redis_routes.router,
         team_routes.router,
         teams_routes.router,

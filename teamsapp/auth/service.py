@@ -15,7 +15,7 @@ from teamsapp.auth import mfa, ratelimit, tokens
 from teamsapp.auth.schemas import MfaChallenge
 from teamsapp.core.config import get_settings
 from teamsapp.core.db import session_scope
-from teamsapp.core.errors import Invalid, NotFound, RateLimited, Unauthorized
+from teamsapp.core.errors import Invalid, NotFound, PermissionDenied, RateLimited, Unauthorized
 from teamsapp.core.security import (
     hash_password,
     new_token,
@@ -40,6 +40,7 @@ CODE_NEEDED = (
     "This account uses two-factor authentication: log in with JSON at POST /api/v1/user/auth, "
     "then send the code with the `mfa_token` to POST /api/v1/user/auth/2fa."
 )
+ACCOUNT_DISABLED = "Account disabled: this account has been disabled by an administrator."
 
 _dummy_hash: str | None = None
 
@@ -191,6 +192,11 @@ async def _check_credentials(
     if user is None or not matches:
         LOGINS.labels("failure").inc()
         raise Unauthorized(WRONG_CREDENTIALS)
+    # Said only after a right password: a wrong one answers as for anyone, so this tells nothing new.
+    if not user.is_active:
+        await ratelimit.clear_login_failures(account=account, ip=ip)
+        LOGINS.labels("failure").inc()
+        raise PermissionDenied(ACCOUNT_DISABLED)
     if user.two_factor_enabled:
         # The account's failures are forgiven only once the code is right too (auth/two_factor.py).
         LOGINS.labels("mfa_required").inc()
@@ -276,6 +282,8 @@ async def authenticate(session: AsyncSession, *, access_token: str) -> Principal
     if row is None or not _active(row[0], now):
         raise Unauthorized(SESSION_ENDED)
     login_session, user = row
+    if not user.is_active:
+        raise Unauthorized(ACCOUNT_DISABLED)
     if claims.issued_at < user.password_changed_at.timestamp():
         raise Unauthorized("The password changed since this token was issued; refresh it or log in again.")
     if now - login_session.last_seen_at > LAST_SEEN_STEP:

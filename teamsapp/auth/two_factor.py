@@ -284,6 +284,7 @@ async def complete_login(
         pending is None
         or user is None
         or not user.two_factor_enabled
+        or not user.is_active
         or user.password_changed_at.timestamp() != pending.password_changed_at
     ):
         raise Unauthorized(STEP_ENDED)

@@ -30,7 +30,19 @@ class TeamChanged:
     kind: str
 
 
-Event = TeamChanged
+@dataclasses.dataclass(frozen=True)
+class AccountChanged:
+    """An account changed outside its owner's hands (an administrator, or its deletion).
+
+    `signed_out`: its sessions ended, so its open pages must log out.
+    """
+
+    user_id: uuid.UUID
+    kind: str
+    signed_out: bool
+
+
+Event = TeamChanged | AccountChanged
 Handler = Callable[[Event], Awaitable[None]]
 _handlers: list[Handler] = []
 _tasks: set[asyncio.Task[None]] = set()

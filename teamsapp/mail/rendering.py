@@ -43,6 +43,7 @@ TEMPLATES: dict[str, MailTemplate] = {
     "email_changed": MailTemplate(
         "The email address of your teamsapp account changed", frozenset({"name", "old_email", "new_email"})
     ),
+    "account_deleted": MailTemplate("Your teamsapp account has been deleted", frozenset({"name"})),
     "invitation": MailTemplate(
         "$inviter_name invited you to $team_name on teamsapp",
         frozenset({"team_name", "inviter_name", "role", "link"}),

@@ -1,5 +1,6 @@
 """SQLModel tables only; importing this package registers every table on the metadata."""
 
+from teamsapp.models.admin import AdminAuditEvent
 from teamsapp.models.api_tokens import ApiToken
 from teamsapp.models.mail import MailStatus, OutboxMail
 from teamsapp.models.teams import AuditEvent, Invitation, Membership, Role, Team
@@ -8,6 +9,7 @@ from teamsapp.models.users import AccentColor, LoginSession, OneTimeToken, Theme
 
 __all__ = [
     "AccentColor",
+    "AdminAuditEvent",
     "ApiToken",
     "AuditEvent",
     "Invitation",

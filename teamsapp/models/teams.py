@@ -71,6 +71,8 @@ class AuditEvent(SQLModel, table=True):
     id: uuid.UUID = id_field()
     team_id: uuid.UUID = Field(foreign_key="team.id", ondelete="CASCADE")
     actor_id: uuid.UUID | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    # Set when the actor's account is deleted (`actor_id` becomes NULL): the entry keeps a name.
+    actor_name: str | None = Field(default=None, max_length=NAME_MAX)
     action: str = Field(max_length=50)
     subject_id: uuid.UUID | None = None
     details: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)

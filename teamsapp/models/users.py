@@ -84,6 +84,8 @@ class User(SQLModel, table=True):
     is_verified: bool = False
     is_superuser: bool = False
     two_factor_enabled: bool = False
+    # False: an administrator disabled the account; it cannot log in and its tokens stop working.
+    is_active: bool = True
     theme: str = Field(default=Theme.SYSTEM, max_length=10)
     accent_color: str = Field(default=AccentColor.INDIGO, max_length=20)
     password_changed_at: dt.datetime = timestamp_field()

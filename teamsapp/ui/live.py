@@ -65,7 +65,8 @@ async def live_updates(app: rx.App) -> AsyncIterator[None]:
     """Lifespan task: subscribe this worker to team changes for as long as it runs."""
 
     async def handler(change: events.Event) -> None:
-        await push_team_change(app, change)
+        if isinstance(change, TeamChanged):
+            await push_team_change(app, change)
 
     events.subscribe(handler)
     yield

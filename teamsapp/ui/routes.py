@@ -20,6 +20,8 @@ APPEARANCE = "/appearance"
 TEAMS = "/teams"
 TEAM = "/teams/[team_id]"
 INVITE = "/invite"
+ADMIN = "/admin"
+ACCOUNT_DELETED = "/account-deleted"
 
 # Served by the backend (FastAPI), not by the Reflex router: they set and clear the session cookie.
 SESSION_START = "/api/ui/session"

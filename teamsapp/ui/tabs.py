@@ -49,3 +49,30 @@ async def of_users(user_ids: Iterable[uuid.UUID]) -> dict[str, uuid.UUID]:
             pipeline.zrangebyscore(_key(user_id), now - TAB_TTL_SECONDS, "+inf")
         found = await pipeline.execute()
     return {token: user_id for user_id, tokens in zip(users, found, strict=True) for token in tokens}
+
+
+def _group_key(group: str) -> str:
+    return key("ui", "tab-group", group)
+
+
+async def join_group(group: str, client_token: str) -> None:
+    """Remember that `client_token` shows a page of `group` (e.g. the superusers' /admin page)."""
+    if not client_token or len(client_token) > TOKEN_MAX:
+        return
+    now = time.time()
+    try:
+        async with get_redis().pipeline(transaction=False) as pipe:
+            pipe.zadd(_group_key(group), {client_token: now})
+            pipe.zremrangebyscore(_group_key(group), "-inf", now - TAB_TTL_SECONDS)
+            pipe.expire(_group_key(group), TAB_TTL_SECONDS)
+            await pipe.execute()
+    except RedisError:
+        return
+
+
+async def of_group(group: str) -> list[str]:
+    """The recently seen tabs of `group`."""
+    found: list[str] = await get_redis().zrangebyscore(
+        _group_key(group), time.time() - TAB_TTL_SECONDS, "+inf"
+    )
+    return found

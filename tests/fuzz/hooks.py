@@ -1,6 +1,9 @@
 """Schemathesis hooks (loaded by the CLI through SCHEMATHESIS_HOOKS): who each fuzzed request acts as.
 
-- Superuser routes (`/api/v1/redis`) run as the superuser.
+- Superuser routes (`/api/v1/redis`, `/api/v1/admin/...`) run as the superuser. An admin change
+  aimed at one of the run's own accounts (an id fed from an earlier answer) is aimed at a stand-in
+  account instead, so the run never disables or logs out the users it acts as.
+- Deleting the account (`DELETE /api/v1/user/me`) runs as a fresh account signed up for the case.
 - Operations that end log-in sessions (log out, revoke sessions) run as a second verified user with a
   fresh session per case, so they never end the session the rest of the run uses.
 - Operations on API tokens run as a fourth user, so the fuzzer never revokes the token of the run.
@@ -14,6 +17,7 @@ own failed log-ins, which the per-address limit counts, never lock the run's use
 from __future__ import annotations
 
 import os
+import secrets
 from typing import Any
 
 import httpx
@@ -40,6 +44,37 @@ def _login(login: str) -> str:
     return token
 
 
+DELETE_ACCOUNT = ("DELETE", "/api/v1/user/me")
+SUPERUSER_PREFIXES = ("/api/v1/redis", "/api/v1/admin")
+
+
+def _fresh_account() -> str:
+    suffix = secrets.token_hex(6)
+    email = f"fuzz-delete-{suffix}@example.com"
+    response = httpx.post(
+        f"{os.environ['FUZZ_BASE_URL']}/api/v1/user",
+        json={
+            "email": email,
+            "username": f"fuzz_delete_{suffix}",
+            "full_name": "Fuzz Delete",
+            "password": os.environ["FUZZ_PASSWORD"],
+        },
+        timeout=10,
+    )
+    response.raise_for_status()
+    return _login(email)
+
+
+@schemathesis.hook
+def before_call(context: Any, case: Any, **kwargs: Any) -> None:
+    """Aim admin changes at the stand-in account when they name one of the run's own accounts."""
+    if not case.operation.path.startswith("/api/v1/admin/users/{user_id}"):
+        return
+    protected = set(os.environ.get("FUZZ_PROTECTED_IDS", "").split(","))
+    if str((case.path_parameters or {}).get("user_id", "")) in protected:
+        case.path_parameters = {**case.path_parameters, "user_id": os.environ["FUZZ_STANDIN_ID"]}
+
+
 @schemathesis.auth(refresh_interval=None)
 class RunUsers:
     """Bearer tokens per kind of operation (see the module docstring)."""
@@ -55,8 +90,10 @@ class RunUsers:
     def get(self, case: Any, context: Any) -> str:
         """The token for this case's operation."""
         operation = context.operation
-        if operation.path.startswith("/api/v1/redis"):
+        if operation.path.startswith(SUPERUSER_PREFIXES):
             return self._cached_login(os.environ["FUZZ_SUPERUSER"])
+        if (operation.method.upper(), operation.path) == DELETE_ACCOUNT:
+            return _fresh_account()
         if (operation.method.upper(), operation.path) in SESSION_ENDING:
             return _login(os.environ["FUZZ_SESSIONS_USER"])
         if operation.path.startswith(API_TOKENS):

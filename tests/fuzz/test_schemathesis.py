@@ -60,6 +60,7 @@ async def fuzz_users() -> AsyncIterator[dict[str, str]]:
     sessions_user = await make_user(verified=True)
     superuser = await make_user(verified=True, superuser=True)
     tokens_user = await make_user(verified=True)
+    standin = await make_user(verified=True)
     yield {
         "FUZZ_USER": user.email,
         "FUZZ_SESSIONS_USER": sessions_user.email,
@@ -67,6 +68,8 @@ async def fuzz_users() -> AsyncIterator[dict[str, str]]:
         "FUZZ_TOKENS_USER": tokens_user.email,
         # Sent instead of a log-in session where a route takes tokens, in the `api-token` run.
         "FUZZ_API_TOKEN": (await make_api_token(user)).token,
+        "FUZZ_PROTECTED_IDS": ",".join(str(u.id) for u in (user, sessions_user, superuser, tokens_user)),
+        "FUZZ_STANDIN_ID": str(standin.id),
     }
 
 

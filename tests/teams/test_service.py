@@ -259,8 +259,8 @@ async def test_changes_emit_team_changed_after_commit_only() -> None:
     heard: list[events.TeamChanged] = []
     arrived = asyncio.Event()
 
-    async def listen(event: events.TeamChanged) -> None:
-        if event.team_id == team.id:
+    async def listen(event: events.Event) -> None:
+        if isinstance(event, events.TeamChanged) and event.team_id == team.id:
             heard.append(event)
             arrived.set()
 

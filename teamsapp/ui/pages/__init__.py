@@ -1,6 +1,8 @@
 """One module per page, each with its own state."""
 
 from teamsapp.ui.pages import (
+    account_deleted,
+    admin,
     appearance,
     email_confirm,
     forgot_password,
@@ -17,6 +19,8 @@ from teamsapp.ui.pages import (
 )
 
 __all__ = [
+    "account_deleted",
+    "admin",
     "appearance",
     "email_confirm",
     "forgot_password",

@@ -17,6 +17,7 @@ from teamsapp.ui.components.layout import confirm, loading, page, section, table
 from teamsapp.ui.forms import FormMixin
 from teamsapp.ui.pages.settings_two_factor import two_factor_section
 from teamsapp.ui.pages.settings_tokens import api_tokens_section
+from teamsapp.ui.pages.settings_account import account_section
 from teamsapp.ui.state.auth import AuthState, acting, failure, parse_id
 from teamsapp.users import service as user_service
 from teamsapp.users.schemas import UserSettingsUpdate
@@ -322,7 +323,13 @@ def settings_page() -> rx.Component:
         rx.cond(
             AuthState.logged_in,
             rx.fragment(
-                _profile(), _email(), _password(), two_factor_section(), _sessions(), api_tokens_section()
+                _profile(),
+                _email(),
+                _password(),
+                two_factor_section(),
+                _sessions(),
+                api_tokens_section(),
+                account_section(),
             ),
             loading("Loading your settings"),
         ),
