@@ -39,6 +39,11 @@ MULTIPROCESS = values.ValueClass is not values.MutexValue
 SIGNUPS = Counter("teamsapp_signups_total", "Accounts created.")
 LOGINS = Counter("teamsapp_logins_total", "Log-in attempts by outcome.", ["outcome"])
 TOKENS_ISSUED = Counter("teamsapp_tokens_issued_total", "Tokens issued by kind.", ["kind"])
+ACCESS_CHECKS = Counter(
+    "teamsapp_access_checks_total",
+    "Access checks of authenticated requests by where they were answered.",
+    ["source"],
+)
 TOKENS_USED = Counter("teamsapp_tokens_used_total", "Single-use tokens consumed by kind.", ["kind"])
 MAILS_QUEUED = Counter("teamsapp_mails_queued_total", "Mails written to the outbox by kind.", ["kind"])
 MAILS_SENT = Counter("teamsapp_mails_sent_total", "Mails delivered by backend.", ["backend"])
