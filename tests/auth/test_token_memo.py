@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 
+import jwt
 import pytest
 
 from teamsapp.auth import tokens
+from teamsapp.core.config import get_settings
 from teamsapp.core.errors import Unauthorized
 
 
@@ -16,8 +19,8 @@ def test_a_remembered_token_is_refused_once_it_expires(monkeypatch: pytest.Monke
     token = tokens.encode_access_token(user_id=uuid.uuid4(), session_id=uuid.uuid4(), now=now)
     assert tokens.decode_access_token(token) == tokens.decode_access_token(token)
     expires = now.timestamp() + 60 * 60 * 24
-    monkeypatch.setattr(tokens.time, "time", lambda: expires + 1)
-    monkeypatch.setattr(tokens.jwt.api_jwt, "datetime", _FrozenDatetime(expires + 1), raising=False)
+    monkeypatch.setattr(time, "time", lambda: expires + 1)
+    monkeypatch.setattr(jwt.api_jwt, "datetime", _FrozenDatetime(expires + 1), raising=False)
     with pytest.raises(Unauthorized, match="expired"):
         tokens.decode_access_token(token)
 
@@ -27,7 +30,7 @@ def test_a_remembered_token_is_checked_again_under_another_key(monkeypatch: pyte
         user_id=uuid.uuid4(), session_id=uuid.uuid4(), now=dt.datetime.now(dt.UTC)
     )
     tokens.decode_access_token(token)
-    settings = tokens.get_settings()
+    settings = get_settings()
     monkeypatch.setattr(settings, "secret_key", "another key of at least thirty-two characters")
     with pytest.raises(Unauthorized, match="not valid"):
         tokens.decode_access_token(token)
