@@ -164,7 +164,13 @@ def _after_commit(sync_session: Session) -> None:
     messages = sync_session.info.pop(PENDING, None)
     if not messages:
         return
-    task = asyncio.get_running_loop().create_task(_publish(messages))
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        # A synchronous session outside the app (a script): the workers' entries expire by TTL.
+        logger.warning("access invalidation(s) committed outside an event loop: not published")
+        return
+    task = loop.create_task(_publish(messages))
     _tasks.add(task)
     task.add_done_callback(_tasks.discard)
 
