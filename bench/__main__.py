@@ -46,10 +46,19 @@ def main(argv: list[str] | None = None) -> int:
         help="measure only these figures: ceiling, user_me, user_me_token, teams, team, create_team, "
         "create_invitation, login, user_me_under_login, ui",
     )  # fmt: skip
+    parser.add_argument(
+        "--server", action="append", default=[], choices=["granian", "uvicorn"],
+        help="measure under this server only (default both: granian as production serves it, uvicorn alone)",
+    )  # fmt: skip
     options = parser.parse_args(argv)
     rounds = options.bcrypt_rounds or _app_bcrypt_cost()
     make = Plan.quick_run if options.quick else Plan.full
-    plan = make(bcrypt_rounds=rounds, workers=options.workers, only=frozenset(options.only))
+    plan = make(
+        bcrypt_rounds=rounds,
+        workers=options.workers,
+        only=frozenset(options.only),
+        servers=tuple(options.server),
+    )
     # A SIGTERM (a timeout, CI) unwinds like Ctrl-C, so the app, the database and Redis are cleaned up.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:

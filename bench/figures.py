@@ -21,6 +21,20 @@ REFERENCE = {
 }
 # The key under which `routes()` finds the API token of `Seeded.me` (a personal token, `user:read`).
 API_TOKEN = "api-token"
+# Issue 14: the reference as a fraction of the calibration server's req/s (bench/calibration.py)
+# measured alternately with it. GET current user 0.0644x and listing 100 rows 0.0219x are the
+# issue's. The create was 244 req/s when GET current user was 433 in the same reference run;
+# scaled like GET current user: 0.0644 x 244 / 433 = 0.0363x (the listing gives 0.0294x: the
+# larger, stricter one is used).
+CALIBRATED_REFERENCE = {
+    "user_me": 0.0644,
+    "teams": 0.0219,
+    "team": 0.0219,
+    "create_team": 0.0363,
+    "create_invitation": 0.0363,
+}
+# Measured alternately with the calibration server; the others are bounded by bcrypt.
+CALIBRATED_KEYS = frozenset({"ceiling", *CALIBRATED_REFERENCE})
 CEILING_ROUTES = (("GET", "/api/v1/monitoring/live"), ("POST", "/api/v1/echo"))
 ME_UNDER_LOGIN_P99_MS = 100.0
 UI_INTERACTIVE_MS = 1000.0

@@ -161,6 +161,11 @@ def app_env(backing: Backing, *, port: int, secret_key: str, bcrypt_rounds: int)
     return env
 
 
+def calibration_env() -> dict[str, str]:
+    """The calibration server's environment: the inherited one, without any app setting."""
+    return {name: value for name, value in os.environ.items() if not name.startswith("BACKEND_")}
+
+
 def describe_machine() -> dict[str, Any]:
     """Cores, memory, load, and the versions of what is measured."""
     with open("/proc/meminfo") as meminfo:

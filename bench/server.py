@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+
 from bench.infra import ROOT
 from tests.live import wait_until_up
 
@@ -139,7 +141,10 @@ def _summary(line: str) -> str:
 
 def _role(command: str, depth: int) -> str:
     # Under `timeout`: depth 1 is the Reflex CLI, which is also granian's supervisor; its
-    # python children are the workers (forked, so they share the CLI's command line).
+    # python children are the workers (forked, so they share the CLI's command line). A single
+    # uvicorn process (the API served alone, the calibration server) is its own worker.
+    if "uvicorn" in command and depth == 1:
+        return "worker"
     if depth <= 1:
         return "supervisor"
     return "worker" if "reflex" in command else "other"
@@ -154,6 +159,10 @@ class AppServer:
     log_path: Path
     time_limit: int
     workers: int = 1
+    # "granian": as production serves it (`reflex run --env prod`); "uvicorn": the API served
+    # alone (`uvicorn teamsapp.api:api`); "calibration": bench/calibration.py under uvicorn.
+    kind: str = "granian"
+    cwd: Path = ROOT
     process: subprocess.Popen[bytes] | None = None
     sampler: MemorySampler | None = None
     log_offset: int = 0
@@ -167,36 +176,54 @@ class AppServer:
 
     def start(self) -> None:
         """Build and start the app; return when the API and the UI both answer."""
-        reflex = Path(sys.executable).with_name("reflex")
-        command = [
-            "timeout",
-            "--kill-after=10",
-            str(self.time_limit),
-            str(reflex),
-            "run",
-            "--env",
-            "prod",
-            "--single-port",
-        ]
+        command = ["timeout", "--kill-after=10", str(self.time_limit), *self._command()]
         env = {**self.env, "GRANIAN_WORKERS": str(self.workers)}
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                command, cwd=self.cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
-        wait_until_up(
-            self.url,
-            self.process,
-            log_path=self.log_path,
-            probe="/ping",
-            timeout=START_TIMEOUT_SECONDS,
-            interval=0.5,
-            error=ServerFailed,
-        )
+        if self.kind == "granian":
+            wait_until_up(
+                self.url,
+                self.process,
+                log_path=self.log_path,
+                probe="/ping",
+                timeout=START_TIMEOUT_SECONDS,
+                interval=0.5,
+                error=ServerFailed,
+            )
+        else:
+            self._wait_for("/" if self.kind == "calibration" else "/api/v1/monitoring/live")
         self.startup_seconds = time.monotonic() - started
         self.sampler = MemorySampler(self.process.pid)
         self.sampler.start()
+
+    def _command(self) -> list[str]:
+        bin_dir = Path(sys.executable).parent
+        if self.kind == "granian":
+            return [str(bin_dir / "reflex"), "run", "--env", "prod", "--single-port"]
+        app = "bench.calibration:app" if self.kind == "calibration" else "teamsapp.api:api"
+        # The app writes its own access line; uvicorn's would be a second one.
+        return [
+            str(bin_dir / "uvicorn"), app, "--host", "127.0.0.1", "--port", str(self.port),
+            "--workers", "1", "--no-access-log", "--log-level", "warning",
+        ]  # fmt: skip
+
+    def _wait_for(self, probe: str) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServerFailed(f"{self.kind} exited with {self.process.returncode}; see {self.log_path}")
+            try:
+                if httpx.get(f"{self.url}{probe}", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.25)
+        raise ServerFailed(f"{self.kind} did not start; see {self.log_path}")
 
     def worker_rss_kb(self) -> list[int]:
         """The current RSS of each worker process."""

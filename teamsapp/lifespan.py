@@ -12,6 +12,7 @@ from typing import NoReturn
 
 from sqlalchemy import text
 
+from teamsapp.auth import cache as access_cache
 from teamsapp.core.config import SettingsError, get_settings
 from teamsapp.core.db import dispose_engine, get_engine, redacted
 from teamsapp.core.redis import close_redis, get_redis
@@ -58,7 +59,7 @@ async def app_lifespan() -> AsyncIterator[None]:
     # out of the collector's sight, a full collection no longer walks it (tail latency under load).
     gc.freeze()
     try:
-        async with running_outbox(), observe_worker():
+        async with running_outbox(), observe_worker(), access_cache.listening():
             yield
     finally:
         await close_redis()

@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from teamsapp.auth import cache as access_cache
 from teamsapp.auth import mfa, ratelimit, tokens
 from teamsapp.auth.schemas import MfaChallenge
 from teamsapp.core.config import get_settings
@@ -235,9 +236,12 @@ async def _revoke_if_reused(session_id: uuid.UUID, presented_hash: str) -> bool:
                 col(LoginSession.refresh_token_hash) != presented_hash,
             )
             .values(revoked_at=utcnow())
-            .returning(col(LoginSession.id))
+            .returning(col(LoginSession.user_id))
         )
-        return result.first() is not None
+        revoked = result.first()
+        if revoked is not None:
+            access_cache.invalidate(own, user_id=revoked[0], session_ids=[session_id])
+        return revoked is not None
 
 
 async def refresh(session: AsyncSession, *, refresh_token: str, device: str, ip: str) -> TokenPair:
@@ -275,6 +279,11 @@ async def authenticate(session: AsyncSession, *, access_token: str) -> Principal
     """The caller of a valid access token whose session is live and whose password has not changed since."""
     claims = tokens.decode_access_token(access_token)
     now = utcnow()
+    # A session checked here recently, while every change to it would have reached this worker.
+    cached = access_cache.lookup(session, session_id=claims.session_id, user_id=claims.user_id, now=now)
+    if cached is not None and claims.issued_at >= cached.password_changed_at.timestamp():
+        return Principal(user=cached, session_id=claims.session_id)
+    mark = access_cache.mark()
     result = await session.exec(
         _SESSION_WITH_USER, params={"session_id": claims.session_id, "user_id": claims.user_id}
     )
@@ -288,6 +297,8 @@ async def authenticate(session: AsyncSession, *, access_token: str) -> Principal
         raise Unauthorized("The password changed since this token was issued; refresh it or log in again.")
     if now - login_session.last_seen_at > LAST_SEEN_STEP:
         login_session.last_seen_at = now
+    valid_until = min(login_session.expires_at, login_session.last_seen_at + LAST_SEEN_STEP)
+    access_cache.store(mark, session_id=login_session.id, user=user, valid_until=valid_until)
     return Principal(user=user, session_id=login_session.id)
 
 
@@ -307,6 +318,7 @@ async def _revoke(session: AsyncSession, *, user_id: uuid.UUID, session_id: uuid
         .values(revoked_at=utcnow())
         .returning(col(LoginSession.id))
     )
+    access_cache.invalidate(session, user_id=user_id, session_ids=[session_id])
     return result.first() is not None
 
 
@@ -318,6 +330,8 @@ async def end_sessions(session: AsyncSession, *, user_id: uuid.UUID, keep: uuid.
     if keep is not None:
         statement = statement.where(col(LoginSession.id) != keep)
     await session.exec(statement.values(revoked_at=utcnow()))
+    # Every session of the user, `keep` included: it is re-read from the database once, harmlessly.
+    access_cache.invalidate(session, user_id=user_id)
 
 
 async def list_sessions(session: AsyncSession, *, principal: Principal) -> list[SessionPublic]:

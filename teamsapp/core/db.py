@@ -120,7 +120,9 @@ async def session_scope(*, read_only: bool = False) -> AsyncIterator[AsyncSessio
     async with AsyncSession(bind, expire_on_commit=False) as session:
         try:
             yield session
-            await session.commit()
+            # Read-only: every statement committed on its own; only pending ORM changes need a commit.
+            if not read_only or session.new or session.dirty or session.deleted:
+                await session.commit()
         except BaseException:
             await session.rollback()
             raise

@@ -45,6 +45,11 @@ TOKENS_ISSUED = Counter(
     "Access and refresh tokens issued (mailed tokens are not counted).",
     ["kind"],
 )
+ACCESS_CHECKS = Counter(
+    "teamsapp_access_checks_total",
+    "Access checks of authenticated requests by where they were answered.",
+    ["source"],
+)
 TOKENS_USED = Counter("teamsapp_tokens_used_total", "Single-use tokens consumed by kind.", ["kind"])
 MAILS_QUEUED = Counter(
     "teamsapp_mails_queued_total",
