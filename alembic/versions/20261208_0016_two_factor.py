@@ -1,7 +1,7 @@
 """two-factor authentication: the user's flag, the TOTP secret and the recovery codes
 
 Revision ID: 0016
-Revises: 0001
+Revises: 0013
 Create Date: 2026-12-08 01:55:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import teamsapp.models.base
 
 revision: str = "0016"
-down_revision: str | Sequence[str] | None = "0001"
+down_revision: str | Sequence[str] | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

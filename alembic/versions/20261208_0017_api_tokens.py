@@ -1,7 +1,7 @@
 """personal API tokens
 
 Revision ID: 0017
-Revises: 0001
+Revises: 0016
 Create Date: 2026-12-08 02:00:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import teamsapp.models.base
 
 revision: str = "0017"
-down_revision: str | Sequence[str] | None = "0001"
+down_revision: str | Sequence[str] | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

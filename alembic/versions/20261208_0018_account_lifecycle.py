@@ -4,7 +4,7 @@ Existing users stay active (the column's server default). `audit_event.actor_nam
 an actor's account is deleted; `actor_id` already becomes NULL then (ON DELETE SET NULL).
 
 Revision ID: 0018
-Revises: 0001
+Revises: 0017
 Create Date: 2026-12-08 01:45:54.838082
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import teamsapp.models.base
 
 revision: str = "0018"
-down_revision: str | Sequence[str] | None = "0001"
+down_revision: str | Sequence[str] | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
