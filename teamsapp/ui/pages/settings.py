@@ -15,9 +15,9 @@ from teamsapp.ui import routes
 from teamsapp.ui.components.forms import field, form, password_field
 from teamsapp.ui.components.layout import confirm, loading, page, section, table
 from teamsapp.ui.forms import FormMixin
-from teamsapp.ui.pages.settings_two_factor import two_factor_section
-from teamsapp.ui.pages.settings_tokens import api_tokens_section
 from teamsapp.ui.pages.settings_account import account_section
+from teamsapp.ui.pages.settings_tokens import api_tokens_section
+from teamsapp.ui.pages.settings_two_factor import two_factor_section
 from teamsapp.ui.state.auth import AuthState, acting, failure, parse_id
 from teamsapp.users import service as user_service
 from teamsapp.users.schemas import UserSettingsUpdate

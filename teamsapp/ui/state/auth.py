@@ -160,7 +160,7 @@ def go_to(url: str, *, before: str = "") -> EventSpec:
 
 def post_to(url: str) -> EventSpec:
     """A full-page POST to an app address: a form of this page, so the browser sends its Origin."""
-    target = json.dumps(f"{get_settings().base_url}{url}")
+    target = json.dumps(f"{get_config().api_url.rstrip('/')}{url}")
     return rx.call_script(
         "const form = document.createElement('form');"
         f" form.method = 'post'; form.action = {target};"
