@@ -18,13 +18,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teamsapp.models import (
     AdminAuditEvent,
+    ApiToken,
     AuditEvent,
     Invitation,
     LoginSession,
     Membership,
     OneTimeToken,
     OutboxMail,
+    RecoveryCode,
     Team,
+    TwoFactor,
     User,
 )
 from teamsapp.models.base import utcnow
@@ -210,10 +213,43 @@ async def _mails(session: AsyncSession, user: User) -> list[dict[str, Any]]:
     ]
 
 
+async def _api_tokens(session: AsyncSession, user: User) -> list[dict[str, Any]]:
+    rows = await session.exec(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(col(ApiToken.created_at))
+    )
+    return [
+        {
+            "id": str(row.id),
+            "name": row.name,
+            "scopes": row.scopes.split(),
+            "prefix": row.prefix,
+            "created_at": _iso(row.created_at),
+            "expires_at": _iso(row.expires_at),
+            "last_used_at": _iso(row.last_used_at),
+        }
+        for row in rows.all()
+    ]
+
+
+async def _two_factor(session: AsyncSession, user: User) -> dict[str, Any]:
+    # Whether it is on and how many recovery codes are left: never the secret or the codes.
+    row = await session.get(TwoFactor, user.id)
+    codes = await session.exec(
+        select(RecoveryCode).where(RecoveryCode.user_id == user.id, col(RecoveryCode.used_at).is_(None))
+    )
+    return {
+        "enabled": user.two_factor_enabled,
+        "enabled_at": _iso(row.enabled_at if row else None),
+        "recovery_codes_left": len(codes.all()),
+    }
+
+
 SECTIONS: tuple[Section, ...] = (
     Section("profile", ("user",), _profile),
     Section("appearance", ("user",), _appearance),
     Section("sessions", ("login_session",), _sessions),
+    Section("api_tokens", ("api_token",), _api_tokens),
+    Section("two_factor", ("two_factor", "recovery_code"), _two_factor),
     Section("mailed_links", ("one_time_token",), _mailed_links),
     Section("memberships", ("membership",), _memberships),
     Section("invitations", ("invitation",), _invitations),

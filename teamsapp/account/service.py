@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teamsapp.account.schemas import AccountDelete, DeletionPlan, TeamRef
 from teamsapp.auth import service as auth_service
+from teamsapp.auth import two_factor
 from teamsapp.auth.service import Principal
 from teamsapp.core.errors import Conflict
 from teamsapp.core.events import AccountChanged, emit
@@ -44,11 +45,8 @@ DELETED_USER = "Deleted user"
 
 
 def two_factor_enabled(user: User) -> bool:
-    """Whether the user has two-factor authentication on.
-
-    MERGE (issue 16): read from the user once two-factor authentication lands; False until then.
-    """
-    return bool(getattr(user, "two_factor_enabled", False))
+    """Whether the user has two-factor authentication on."""
+    return user.two_factor_enabled
 
 
 def blocking_message(teams: list[TeamRef]) -> str:
@@ -143,7 +141,7 @@ async def delete_account(session: AsyncSession, *, principal: Principal, data: A
     """
     user = principal.user
     await auth_service.check_current_password(user, password=data.current_password)
-    # MERGE (issue 16, two-factor authentication): when 2FA is on, check `data.code` here.
+    await two_factor.require_second_factor(session, user=user, code=data.code)
     await _lock_teams(session, user.id)
     plan = await deletion_plan(session, user=user)
     if plan.blocking:

@@ -25,10 +25,12 @@ from teamsapp.admin.schemas import (
     AdminUserPage,
     AdminUserUpdate,
 )
+from teamsapp.auth import cache as access_cache
 from teamsapp.core.errors import Conflict, NotFound, PermissionDenied
 from teamsapp.core.events import AccountChanged, emit
 from teamsapp.models import AdminAuditEvent, LoginSession, User
 from teamsapp.models.base import utcnow
+from teamsapp.personal_tokens import service as api_token_service
 from teamsapp.users import service as user_service
 
 USER_NOT_FOUND = "No such user."
@@ -167,7 +169,7 @@ async def _end_sessions(session: AsyncSession, user_id: uuid.UUID) -> int:
         .values(revoked_at=utcnow())
         .returning(col(LoginSession.id))
     )
-    # MERGE (issue 17, API tokens): revoke the user's API tokens here too.
+    access_cache.invalidate(session, user_id=user_id)
     return len(result.all())
 
 
@@ -176,7 +178,8 @@ async def update_user(
 ) -> AdminUser:
     """Activate or deactivate, verify or unverify, grant or revoke superuser; each change audited.
 
-    Deactivating ends the user's sessions at once. A superuser cannot deactivate or demote themselves.
+    Deactivating ends the user's sessions and revokes their API tokens at once. A superuser cannot
+    deactivate or demote themselves.
     """
     user_service.require_superuser(actor)
     if user_id == actor.id and data.is_active is False:
@@ -195,6 +198,7 @@ async def update_user(
         details: dict[str, Any] = {"changes": {field: {"from": current, "to": wanted}}}
         if field == "is_active" and not wanted:
             details["sessions_ended"] = await _end_sessions(session, target.id)
+            await api_token_service.revoke_all_tokens(session, user_id=target.id)
             signed_out = True
         action = on if wanted else off
         changed.append(action)

@@ -37,11 +37,10 @@ SESSION_ONLY = (
 
 # The token and its user in one round trip; it runs on every token-authenticated request, so it is
 # built once (building and keying a statement costs more than running it), as for log-in sessions.
-# Where users can be deactivated, this is where `User.is_active` belongs.
 _TOKEN_WITH_USER = (
     select(ApiToken, User)
     .join(User, col(User.id) == col(ApiToken.user_id))
-    .where(col(ApiToken.token_hash) == bindparam("token_hash"))
+    .where(col(ApiToken.token_hash) == bindparam("token_hash"), col(User.is_active))
 )
 
 
