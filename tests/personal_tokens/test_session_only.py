@@ -18,7 +18,7 @@ from teamsapp.core.db import get_engine, session_scope
 from teamsapp.models import ApiToken
 from teamsapp.models.base import utcnow
 from tests.factories.api_tokens import bearer, make_api_token
-from tests.factories.users import login, make_user
+from tests.factories.users import DEFAULT_PASSWORD, login, make_user
 from tests.fixtures.users import login_sessions, reload_user
 from tests.personal_tokens.helpers import token_row, token_rows
 
@@ -34,6 +34,16 @@ NAMED: list[tuple[str, str, dict[str, Any] | None]] = [
     ("PATCH", "/api/v1/user/settings", {"full_name": "Changed By Token", "new_password": "x" * 10}),
     ("POST", "/api/v1/user/logout", None),
     ("PATCH", "/api/v1/user/appearance", {"theme": "dark"}),
+    ("POST", "/api/v1/user/2fa/setup", {"current_password": DEFAULT_PASSWORD}),
+    ("POST", "/api/v1/user/2fa/enable", {"code": "123456"}),
+    ("POST", "/api/v1/user/2fa/disable", {"current_password": DEFAULT_PASSWORD, "code": "123456"}),
+    ("POST", "/api/v1/user/2fa/recovery-codes", {"current_password": DEFAULT_PASSWORD, "code": "123456"}),
+    ("GET", "/api/v1/user/me/export", None),
+    ("DELETE", "/api/v1/user/me", {"current_password": DEFAULT_PASSWORD}),
+    ("GET", "/api/v1/admin/users", None),
+    ("PATCH", "/api/v1/admin/users/{user_id}", {"is_active": False, "is_superuser": True}),
+    ("DELETE", "/api/v1/admin/users/{user_id}/sessions", None),
+    ("GET", "/api/v1/admin/audit", None),
     ("GET", "/api/v1/redis", None),
     ("PUT", "/api/v1/redis", {"key": "k", "value": "v"}),
 ]
@@ -60,14 +70,17 @@ async def test_every_session_only_route_refuses_an_all_scopes_token(client: http
     created = await make_api_token(user)
     session_headers = await login(client, user)
     sessions = await login_sessions(user.id)
-    ids = {"token_id": created.id, "session_id": sessions[0].id}
+    other = await make_user()
+    await login(client, other)
+    ids = {"token_id": created.id, "session_id": sessions[0].id, "user_id": other.id}
     bodies = {(method, path): body for method, path, body in NAMED}
     user_before = (await reload_user(user.id)).model_dump()
+    other_before = (await reload_user(other.id)).model_dump()
 
     refused = {}
     for method, path in sorted(_session_only_operations()):
         url = path.format(
-            **{name: ids.get(name, uuid.uuid4()) for name in ("token_id", "session_id", "team_id")}
+            **{name: ids.get(name, uuid.uuid4()) for name in ("token_id", "session_id", "team_id", "user_id")}
         )
         response = await client.request(
             method, url, json=bodies.get((method, path)), params={"key": "k"}, headers=bearer(created.token)
@@ -77,6 +90,8 @@ async def test_every_session_only_route_refuses_an_all_scopes_token(client: http
     assert all(status == 403 for status, _ in refused.values()), refused
     assert all("API tokens cannot be used here" in detail for _, detail in refused.values())
     assert (await reload_user(user.id)).model_dump() == user_before
+    assert (await reload_user(other.id)).model_dump() == other_before
+    assert all(row.revoked_at is None for row in await login_sessions(other.id))
     assert [row.id for row in await token_rows(user.id)] == [created.id]
     assert all(row.revoked_at is None for row in await login_sessions(user.id))
     assert (await client.get(ME, headers=session_headers)).status_code == 200
