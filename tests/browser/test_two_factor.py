@@ -4,7 +4,10 @@ log in with a code from the app, then with a recovery code; accessibility of the
 
 from __future__ import annotations
 
+import json
 import time
+import uuid
+from typing import Any
 
 import httpx
 import pyotp
@@ -24,6 +27,7 @@ from tests.browser.helpers import (
     url,
     visit,
 )
+from tests.browser.test_forged_events import _forge
 from tests.fixtures.mail import Mailbox
 
 pytestmark = pytest.mark.browser
@@ -172,3 +176,62 @@ def test_turn_off_with_password_and_a_recovery_code(
     expect(section.get_by_role("button", name="Set up two-factor authentication")).to_be_visible()
     log_out(page)
     log_in(page, account)
+
+
+def test_forged_two_factor_events_change_nothing(
+    page: Page, live_server: LiveServer, mailbox: Mailbox
+) -> None:
+    from teamsapp.ui.pages.login import LoginState
+    from teamsapp.ui.pages.settings_two_factor import (
+        TwoFactorDisableState,
+        TwoFactorRecoveryState,
+        TwoFactorSetupState,
+    )
+    from teamsapp.ui.pages.team.state import TeamState
+
+    account = register(live_server, mailbox, "targeted")
+    headers = api_headers(live_server, account)
+    api = f"{live_server.url}/api/v1/user"
+    setup = httpx.post(
+        f"{api}/2fa/setup", json={"current_password": account.password}, headers=headers, timeout=10
+    )
+    secret = setup.json()["secret"]
+    enabled = httpx.post(
+        f"{api}/2fa/enable", json={"code": pyotp.TOTP(secret).now()}, headers=headers, timeout=10
+    )
+    codes = enabled.json()["recovery_codes"]
+    router = {"pathname": "/settings", "asPath": "/settings", "query": {}}
+
+    def event(name: str, **payload: Any) -> dict[str, Any]:
+        return {"name": name, "payload": payload, "router_data": router}
+
+    with_password = {"current_password": account.password, "code": codes[0]}
+    events = [
+        event(f"{TwoFactorDisableState.get_full_name()}.submit", form_data=with_password),
+        event(f"{TwoFactorRecoveryState.get_full_name()}.submit", form_data=with_password),
+        event(
+            f"{TwoFactorSetupState.get_full_name()}.submit", form_data={"current_password": account.password}
+        ),
+        # The code step without a password step: the mfa_token is the server's, never the browser's.
+        event(f"{LoginState.get_full_name()}.submit_code", form_data={"code": codes[1]}),
+        # Answered last: every event before it was handled.
+        {
+            "name": f"{TeamState.get_full_name()}.change_role",
+            "payload": {"user_id": "end-of-test", "role": "none"},
+            "router_data": {"pathname": "/teams/[team_id]", "asPath": "/teams/x", "query": {"team_id": "x"}},
+        },
+    ]
+    answers = json.dumps(_forge(live_server, str(uuid.uuid4()), None, events))
+    assert "/login?next=" in answers
+    assert "Log in with your password first." in answers
+    assert secret not in answers
+
+    assert httpx.get(f"{api}/me", headers=headers, timeout=10).json()["two_factor_enabled"] is True
+    for code in codes[:2]:
+        challenge = httpx.post(
+            f"{api}/auth", json={"login": account.email, "password": account.password}, timeout=10
+        ).json()
+        answer = httpx.post(
+            f"{api}/auth/2fa", json={"mfa_token": challenge["mfa_token"], "code": code}, timeout=10
+        )
+        assert answer.status_code == 200, code
