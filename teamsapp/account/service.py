@@ -17,6 +17,7 @@ from sqlmodel import col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teamsapp.account.schemas import AccountDelete, DeletionPlan, TeamRef
+from teamsapp.auth import cache as access_cache
 from teamsapp.auth import service as auth_service
 from teamsapp.auth import two_factor
 from teamsapp.auth.service import Principal
@@ -166,5 +167,6 @@ async def delete_account(session: AsyncSession, *, principal: Principal, data: A
     )
     # Sessions and mailed links go with the row (ON DELETE CASCADE), so its tokens stop at once.
     await session.exec(delete(User).where(col(User.id) == user.id))
+    access_cache.invalidate(session, user_id=user.id)
     emit(session, AccountChanged(user_id=user.id, kind="account.deleted", signed_out=True))
     logger.info("user %s deleted their account (%d teams deleted)", user.id, len(plan.deleted_teams))

@@ -199,7 +199,9 @@ async def _check_credentials(
         LOGINS.labels("failure").inc()
         raise PermissionDenied(ACCOUNT_DISABLED)
     if user.two_factor_enabled:
-        # The account's failures are forgiven only once the code is right too (auth/two_factor.py).
+        # A right password is no failure, but the account's earlier failures are forgiven only once
+        # the code is right too (auth/two_factor.py).
+        await ratelimit.forgive_login_attempt(account=account, ip=ip)
         LOGINS.labels("mfa_required").inc()
         if not two_step:
             raise Unauthorized(CODE_NEEDED)

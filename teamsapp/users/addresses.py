@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from teamsapp.auth import cache as access_cache
 from teamsapp.core.errors import Conflict
 from teamsapp.models import User
 from teamsapp.models.base import utcnow
@@ -59,10 +60,12 @@ async def confirm(session: AsyncSession, *, user: User, email: str, field: str =
             user.updated_at = utcnow()
             session.add(user)
             await session.flush()
-            await session.exec(
-                delete(User).where(
-                    col(User.email) == email, col(User.is_verified).is_(False), col(User.id) != user.id
-                )
+            squatters = await session.exec(
+                delete(User)
+                .where(col(User.email) == email, col(User.is_verified).is_(False), col(User.id) != user.id)
+                .returning(col(User.id))
             )
+            for (squatter_id,) in squatters.all():
+                access_cache.invalidate(session, user_id=squatter_id)
     except IntegrityError:
         raise Conflict(TAKEN, field=field) from None

@@ -35,7 +35,7 @@ async def test_signups_and_issued_tokens_are_counted(client: httpx.AsyncClient) 
     account = new_account(full_name="Counted")
     response = await client.post("/api/v1/user", json=account)
     assert response.status_code == 201
-    await client.post("/api/v1/user/auth", json={"login": account["email"], "password": DEFAULT_PASSWORD})
+    await client.post("/api/v1/user/auth", json={"login": account["username"], "password": DEFAULT_PASSWORD})
     assert (await _value(client, signups), await _value(client, access)) == (before[0] + 1, before[1] + 1)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from teamsapp.auth import mfa, two_factor
+from teamsapp.auth import service as auth_service
 from teamsapp.core import redis as core_redis
 from teamsapp.core.crypto import decrypt_secret
 from teamsapp.core.db import session_scope
@@ -266,7 +267,7 @@ async def test_the_oauth2_form_is_refused_with_a_clear_401(client: httpx.AsyncCl
     assert "two-factor" in response.json()["detail"] and "/api/v1/user/auth/2fa" in response.json()["detail"]
     assert "access_token" not in response.text
     wrong = await client.post(AUTH, data={"username": user.username, "password": "not the password"})
-    assert wrong.status_code == 401 and wrong.json()["detail"] == "Wrong login or password."
+    assert wrong.status_code == 401 and wrong.json()["detail"] == auth_service.WRONG_CREDENTIALS
 
 
 async def test_disable_with_password_and_code(client: httpx.AsyncClient, clock: Clock) -> None:
