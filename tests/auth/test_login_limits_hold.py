@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 
 from teamsapp.auth import service as auth_service
 from teamsapp.core import redis as core_redis
+from teamsapp.core import security
 from tests.auth.test_rate_limits import client_from, random_address
 from tests.factories.users import DEFAULT_PASSWORD, login, make_user
 from tests.fixtures.users import reload_user
@@ -32,7 +33,7 @@ WRONG = "a wrong password"
 def password_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every hash the log-in service checks a password against, in order."""
     checked: list[str] = []
-    real: Callable[[str, str], Coroutine[Any, Any, bool]] = auth_service.verify_password
+    real: Callable[[str, str], Coroutine[Any, Any, bool]] = security.verify_password
 
     async def counting(password: str, password_hash: str) -> bool:
         checked.append(password_hash)

@@ -97,7 +97,8 @@ async def test_a_reset_token_does_not_verify(client: httpx.AsyncClient, mailbox:
 
 
 async def test_verify_rejects_bad_input(client: httpx.AsyncClient) -> None:
-    for body in [{}, {"token": 5}, {"token": ""}, {"token": "t" * 201}]:
+    bodies: list[dict[str, object]] = [{}, {"token": 5}, {"token": ""}, {"token": "t" * 201}]
+    for body in bodies:
         response = await client.post(VERIFY, json={"password": DEFAULT_PASSWORD, **body})
         assert response.status_code == 422
         assert response.json()["detail"][0]["loc"] == ["body", "token"]
