@@ -53,9 +53,10 @@ def fuzz_server(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> I
         redis.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 async def fuzz_users() -> AsyncIterator[dict[str, str]]:
-    """The accounts the run acts as, by the environment variable the hooks read."""
+    """The accounts the run acts as, by the environment variable the hooks read: fresh for each run,
+    as a run's wrong `current_password`s lock its user's log-ins for 15 minutes."""
     user = await make_user(verified=True)
     sessions_user = await make_user(verified=True)
     superuser = await make_user(verified=True, superuser=True)

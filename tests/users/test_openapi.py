@@ -15,8 +15,8 @@ ROUTES = {
     ("get", "/api/v1/user/sessions"): {"200", "401"},
     ("delete", "/api/v1/user/sessions"): {"204", "401"},
     ("delete", "/api/v1/user/sessions/{session_id}"): {"204", "401", "404", "422"},
-    ("get", "/api/v1/user/me"): {"200", "401"},
-    ("get", "/api/v1/user/{user_id}"): {"200", "401", "404", "422"},
+    ("get", "/api/v1/user/me"): {"200", "401", "403"},
+    ("get", "/api/v1/user/{user_id}"): {"200", "401", "403", "404", "422"},
     ("patch", "/api/v1/user/settings"): {"200", "401", "409", "422", "429", "503"},
     ("post", "/api/v1/user/settings/email/confirm"): {"200", "409", "422"},
     ("patch", "/api/v1/user/appearance"): {"200", "401", "422"},
@@ -56,7 +56,10 @@ def test_login_documents_the_oauth2_form_and_the_bearer_scheme(spec: dict[str, A
     assert {"application/json", "application/x-www-form-urlencoded"} <= set(body)
     scheme = spec["components"]["securitySchemes"]["OAuth2PasswordBearer"]
     assert scheme["flows"]["password"]["tokenUrl"] == "/api/v1/user/auth"
-    assert spec["paths"]["/api/v1/user/me"]["get"]["security"] == [{"OAuth2PasswordBearer": []}]
+    assert spec["paths"]["/api/v1/user/me"]["get"]["security"] == [
+        {"OAuth2PasswordBearer": []},
+        {"APIToken": []},
+    ]
 
 
 def test_rate_limited_answers_document_retry_after(spec: dict[str, Any]) -> None:
