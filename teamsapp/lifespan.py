@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import gc
 import logging
+import multiprocessing
 import os
 import sys
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 from typing import NoReturn
 
 from sqlalchemy import text
@@ -70,9 +73,24 @@ async def app_lifespan() -> AsyncIterator[None]:
 REFUSAL_EXIT_STATUS = 3
 
 
+def _first_refusal_of_the_server() -> bool:
+    # The workers of one server (multiprocessing children of it) refuse together: only the first
+    # of them says why. A server without workers is its own first.
+    server = multiprocessing.parent_process()
+    if server is None:
+        return True
+    marker = Path(tempfile.gettempdir()) / f"teamsapp-refusal-{server.pid}"
+    try:
+        os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        return False
+    return True
+
+
 def refuse_to_start(refusal: SettingsError) -> NoReturn:
     """Print the refusal as one line on stderr and end the process with a non-zero status."""
-    print(refusal.code, file=sys.stderr, flush=True)
+    if _first_refusal_of_the_server():
+        print(refusal.code, file=sys.stderr, flush=True)
     logging.shutdown()
     # Both servers catch an exception raised from a lifespan and print its traceback (uvicorn's
     # lifespan, granian's worker): leaving here at once is what keeps the refusal to one line.
