@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from tests.resilience.processes import AppServer
-from tests.services import PrivateRedis, wait_for
+from tests.services import PrivateRedis, metrics_headers, wait_for
 
 ROUNDS = 100
 STALE_LIMIT_SECONDS = 0.1
@@ -80,7 +80,7 @@ def _subscriptions(server: AppServer) -> int:
 
 
 async def _cache_hits(http: httpx.AsyncClient) -> float:
-    text = (await http.get("/metrics")).text
+    text = (await http.get("/metrics", headers=metrics_headers())).text
     match = re.search(r'^teamsapp_access_checks_total\{source="cache"\} (\S+)$', text, re.MULTILINE)
     return float(match.group(1)) if match else 0.0
 

@@ -150,14 +150,16 @@ async def test_two_factor_authentication_logs_no_secret_or_code(
         "password": password,
     }
     assert (await http.post(USER, json=signup)).status_code == 201
-    pair = (await http.post(f"{USER}/auth", json={"login": email, "password": password})).json()
+    pair = (await http.post(f"{USER}/auth", json={"login": signup["username"], "password": password})).json()
     setup = (
         await http.post(f"{USER}/2fa/setup", json={"current_password": password}, headers=_bearer(pair))
     ).json()
     totp = pyotp.TOTP(setup["secret"])
     enabled = await http.post(f"{USER}/2fa/enable", json={"code": totp.now()}, headers=_bearer(pair))
     codes = enabled.json()["recovery_codes"]
-    challenge = (await http.post(f"{USER}/auth", json={"login": email, "password": password})).json()
+    challenge = (
+        await http.post(f"{USER}/auth", json={"login": signup["username"], "password": password})
+    ).json()
     assert (
         await http.post(f"{USER}/auth/2fa", json={"mfa_token": challenge["mfa_token"], "code": "000000"})
     ).status_code == 401
