@@ -18,7 +18,12 @@ from alembic.config import Config
 
 from tests import services
 
-pytest_plugins = ["tests.fixtures.mail", "tests.fixtures.users", "tests.fixtures.teams"]
+pytest_plugins = [
+    "tests.fixtures.mail",
+    "tests.fixtures.users",
+    "tests.fixtures.teams",
+    "tests.fixtures.workers",
+]
 
 ALEMBIC_INI = os.path.join(os.path.dirname(__file__), "..", "alembic.ini")
 

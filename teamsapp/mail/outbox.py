@@ -22,6 +22,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teamsapp.core.db import get_engine
+from teamsapp.mail.rendering import NEUTRAL_KINDS
 from teamsapp.mail.senders import Sender, get_sender
 from teamsapp.models.base import utcnow
 from teamsapp.models.mail import MailStatus, OutboxMail
@@ -174,7 +175,8 @@ class OutboxWorker:
             mail.sent_at = utcnow()
             mail.last_error = None
             await session.commit()
-        MAILS_SENT.labels(backend=self.sender.backend).inc()
+        if mail.kind not in NEUTRAL_KINDS:
+            MAILS_SENT.labels(backend=self.sender.backend).inc()
         logger.info("mail %s (%s) sent via %s", mail.id, mail.kind, self.sender.backend)
 
     async def _record_failure(self, mail: OutboxMail, error: Exception) -> None:
@@ -189,7 +191,8 @@ class OutboxWorker:
             if attempts >= self.max_attempts:
                 mail.status = MailStatus.FAILED
             await session.commit()
-        MAILS_FAILED.labels(backend=self.sender.backend).inc()
+        if mail.kind not in NEUTRAL_KINDS:
+            MAILS_FAILED.labels(backend=self.sender.backend).inc()
         if mail.status == MailStatus.FAILED:
             logger.error("mail %s (%s) given up after %d attempts: %s", mail.id, mail.kind, attempts, reason)
         else:

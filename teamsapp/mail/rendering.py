@@ -34,6 +34,10 @@ class RenderedMail:
     html: str
 
 
+# Mails that answer a neutral request (it never says whether the address has an account) are never
+# counted, queued, sent or failed: a count that rose only for known addresses would tell.
+NEUTRAL_KINDS = frozenset({"verify_email", "reset_password", "change_email"})
+
 TEMPLATES: dict[str, MailTemplate] = {
     "verify_email": MailTemplate("Confirm your email address for teamsapp", frozenset({"name", "link"})),
     "reset_password": MailTemplate("Reset your teamsapp password", frozenset({"name", "link"})),

@@ -8,14 +8,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teamsapp.core.config import get_settings
 from teamsapp.mail import outbox
-from teamsapp.mail.rendering import TEMPLATES, MailTemplateError, render
+from teamsapp.mail.rendering import NEUTRAL_KINDS, TEMPLATES, MailTemplateError, render
 from teamsapp.models.mail import OutboxMail
 from teamsapp.models.users import EMAIL_MAX
 from teamsapp.observability.metrics import MAILS_QUEUED
-
-# Mails that answer a neutral request (it never says whether the address has an account) are not
-# counted: a count that rose only for known addresses would say what the answer does not.
-NEUTRAL_KINDS = frozenset({"verify_email", "reset_password", "change_email"})
 
 __all__ = ["TEMPLATES", "MailTemplateError", "build_link", "queue_mail"]
 

@@ -56,8 +56,16 @@ MAILS_QUEUED = Counter(
     "Mails written to the outbox by kind, except answers to neutral requests (verify, reset, email change).",
     ["kind"],
 )
-MAILS_SENT = Counter("teamsapp_mails_sent_total", "Mails delivered by backend.", ["backend"])
-MAILS_FAILED = Counter("teamsapp_mails_failed_total", "Mail delivery attempts that failed.", ["backend"])
+MAILS_SENT = Counter(
+    "teamsapp_mails_sent_total",
+    "Mails delivered by backend, except answers to neutral requests.",
+    ["backend"],
+)
+MAILS_FAILED = Counter(
+    "teamsapp_mails_failed_total",
+    "Mail delivery attempts that failed, except answers to neutral requests.",
+    ["backend"],
+)
 INVITATIONS_CREATED = Counter("teamsapp_invitations_created_total", "Invitations created.")
 INVITATIONS_ACCEPTED = Counter("teamsapp_invitations_accepted_total", "Invitations accepted.")
 RATE_LIMIT_REFUSALS = Counter(

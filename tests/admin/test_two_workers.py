@@ -2,29 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import httpx
-import pytest
 
 from tests.factories.users import DEFAULT_PASSWORD, make_user
 from tests.resilience.processes import AppServer
-
-
-@pytest.fixture(scope="module")
-def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AppServer, AppServer]]:
-    """Two uvicorn processes on the suite's database and Redis."""
-    base: Path = tmp_path_factory.mktemp("workers")
-    first = AppServer(env={}, log_path=base / "a.log")
-    second = AppServer(env={}, log_path=base / "b.log")
-    try:
-        first.start()
-        second.start()
-        yield first, second
-    finally:
-        first.stop()
-        second.stop()
 
 
 async def _token(server: AppServer, login: str) -> dict[str, str]:

@@ -125,8 +125,20 @@ async def test_outbox_delivers_through_sendgrid_and_retries_its_outage(
         mail = await queue_mail(
             session,
             to=to,
+            template="invitation",
+            context={
+                "team_name": "Blue",
+                "inviter_name": "Grace",
+                "role": "member",
+                "link": "http://h/invite?token=t9",
+            },
+        )
+        # An answer to a neutral request is delivered but never counted (it would tell who has an account).
+        neutral = await queue_mail(
+            session,
+            to=to,
             template="verify_email",
-            context={"name": "Ada", "link": "http://h/verify?token=t9"},
+            context={"name": "Ada", "link": "http://h/verify?token=t8"},
         )
         await session.commit()
     worker = OutboxWorker(
@@ -136,23 +148,28 @@ async def test_outbox_delivers_through_sendgrid_and_retries_its_outage(
     sent_before = counter("teamsapp_mails_sent_total", backend="sendgrid")
 
     sendgrid.status = 503
-    assert await worker.run_once() == 1
+    assert await worker.run_once() == 2
     async with AsyncSession(outbox_engine) as session:
-        row = await session.get(OutboxMail, mail.id)
-        assert row is not None
-        assert (row.status, row.attempts) == (MailStatus.PENDING, 1)
-        assert row.last_error == "DeliveryError: SendGrid answered 503"
-        row.next_attempt_at = row.created_at
+        for mail_id in (mail.id, neutral.id):
+            row = await session.get(OutboxMail, mail_id)
+            assert row is not None
+            assert (row.status, row.attempts) == (MailStatus.PENDING, 1)
+            assert row.last_error == "DeliveryError: SendGrid answered 503"
+            row.next_attempt_at = row.created_at
         await session.commit()
     assert counter("teamsapp_mails_failed_total", backend="sendgrid") == failed_before + 1
 
     sendgrid.status = 202
-    assert await worker.run_once() == 1
+    assert await worker.run_once() == 2
     async with AsyncSession(outbox_engine) as session:
         row = await session.get(OutboxMail, mail.id)
         assert row is not None
         assert (row.status, row.attempts, row.last_error) == (MailStatus.SENT, 1, None)
     assert counter("teamsapp_mails_sent_total", backend="sendgrid") == sent_before + 1
+    async with AsyncSession(outbox_engine) as session:
+        delivered = await session.get(OutboxMail, neutral.id)
+        assert delivered is not None
+        assert delivered.status == MailStatus.SENT
     assert [
         json.loads(request.body)["personalizations"][0]["to"][0]["email"] for request in sendgrid.requests
-    ] == [to, to]
+    ] == [to, to, to, to]

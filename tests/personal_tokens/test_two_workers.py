@@ -7,30 +7,12 @@ A token made on A works on B; once A has answered its revocation, B's very next 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.factories.api_tokens import bearer
 from tests.factories.users import DEFAULT_PASSWORD, make_user
 from tests.resilience.processes import AppServer
-
-
-@pytest.fixture(scope="module")
-def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AppServer, AppServer]]:
-    """Two uvicorn processes of the API, sharing the suite's database and Redis."""
-    base: Path = tmp_path_factory.mktemp("two-workers")
-    first = AppServer(env={}, log_path=base / "a.log")
-    second = AppServer(env={}, log_path=base / "b.log")
-    try:
-        first.start()
-        second.start()
-        yield first, second
-    finally:
-        first.stop()
-        second.stop()
 
 
 async def test_a_revoked_token_stops_on_the_other_worker_at_once(
