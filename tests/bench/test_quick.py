@@ -90,11 +90,22 @@ def test_quick_markdown_and_chart(quick_result: tuple[dict[str, Any], Path]) -> 
     assert markdown.startswith("# Benchmark ")
     table = [line for line in markdown.splitlines() if line.startswith("| ")]
     header = (
-        "| figure | conns | req/s | p50 ms | p99 ms | errors | vs ceiling | vs reference | target | met |"
+        "| figure | server | conns | req/s | p50 ms | p99 ms | errors | vs ceiling | x calibration "
+        "| vs reference (calibrated) | vs reference (raw) | target | met |"
     )
     assert header in table
     for entry in result["http"]:
-        assert any(line.startswith(f"| {entry['title']} |") for line in table), entry["title"]
+        row = f"| {entry['title']} | {entry['server']} |"
+        assert any(line.startswith(row) for line in table), row
+    # Every REST figure under both servers; the calibrated ones paired with the calibration server.
+    assert {entry["server"] for entry in result["http"]} == {"granian", "uvicorn"}
+    for entry in result["http"]:
+        if (
+            entry["key"] in {"user_me", "teams", "team", "create_team", "create_invitation"}
+            and "median" in entry
+        ):
+            assert len(entry["calibration_req_per_s"]) == 3, entry["key"]
+            assert _is_number(entry["vs_reference_calibrated"]), entry["key"]
     for line in table:
         assert line.endswith("|") and line.count("|") >= 5, line
     for reason in result["skipped"]:
