@@ -55,6 +55,8 @@ class _Entry:
     user_id: uuid.UUID
     user: User  # detached, never changed: each hit merges a copy into its own session
     valid_until: dt.datetime
+    # The scopes of a personal API token; None for a log-in session.
+    scopes: frozenset[str] | None = None
 
 
 @dataclasses.dataclass
@@ -81,7 +83,7 @@ def lookup(
 ) -> User | None:
     """The user of a log-in session checked recently, attached to `session`; None: read the database."""
     entry = _entries.get(session_id) if _channel.live() else None
-    if entry is None or entry.user_id != user_id or now >= entry.valid_until:
+    if entry is None or entry.scopes is not None or entry.user_id != user_id or now >= entry.valid_until:
         _FROM_DATABASE.inc()
         return None
     _FROM_CACHE.inc()
@@ -89,19 +91,39 @@ def lookup(
     return session.sync_session.merge(entry.user, load=False)
 
 
+def lookup_token(
+    session: AsyncSession, *, key: uuid.UUID, now: dt.datetime
+) -> tuple[User, frozenset[str]] | None:
+    """The owner and scopes of a personal API token checked recently; None: read the database."""
+    entry = _entries.get(key) if _channel.live() else None
+    if entry is None or entry.scopes is None or now >= entry.valid_until:
+        _FROM_DATABASE.inc()
+        return None
+    _FROM_CACHE.inc()
+    return session.sync_session.merge(entry.user, load=False), entry.scopes
+
+
 def mark() -> int:
     """Call before reading the database; pass to `store`."""
     return _channel.generation
 
 
-def store(mark_: int, *, session_id: uuid.UUID, user: User, valid_until: dt.datetime) -> None:
-    """Remember a live session's user until `valid_until`, unless anything was invalidated since `mark_`."""
+def store(
+    mark_: int,
+    *,
+    session_id: uuid.UUID,
+    user: User,
+    valid_until: dt.datetime,
+    scopes: frozenset[str] | None = None,
+) -> None:
+    """Remember a live session's (or, with `scopes`, an API token's) user until `valid_until`, unless
+    anything was invalidated since `mark_`."""
     if _channel.generation != mark_ or not _channel.live():
         return
     # A copy of the loaded values: `user` belongs to a session that may yet roll back and expire it.
     copy = User(**{name: getattr(user, name) for name in _USER_COLUMNS})
     make_transient_to_detached(copy)
-    _entries[session_id] = _Entry(user_id=user.id, user=copy, valid_until=valid_until)
+    _entries[session_id] = _Entry(user_id=user.id, user=copy, valid_until=valid_until, scopes=scopes)
 
 
 def invalidate(

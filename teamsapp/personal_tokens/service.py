@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from teamsapp.auth import cache as access_cache
 from teamsapp.core.config import get_settings
 from teamsapp.core.errors import NotFound, PermissionDenied, Unauthorized
 from teamsapp.models import ApiToken, User
@@ -114,11 +115,13 @@ async def revoke_token(session: AsyncSession, *, actor: User, token_id: uuid.UUI
     )
     if result.first() is None:
         raise NotFound("No such API token.")
+    access_cache.invalidate(session, user_id=actor.id)
 
 
 async def revoke_all_tokens(session: AsyncSession, *, user_id: uuid.UUID) -> None:
     """Delete every token of a user (a password reset: whoever had the old password may have made some)."""
     await session.exec(delete(ApiToken).where(col(ApiToken.user_id) == user_id))
+    access_cache.invalidate(session, user_id=user_id)
 
 
 def refuse_for_session_only() -> PermissionDenied:
@@ -126,19 +129,44 @@ def refuse_for_session_only() -> PermissionDenied:
     return PermissionDenied(SESSION_ONLY)
 
 
+def _cache_key(token_hash: str) -> uuid.UUID:
+    # The access cache is keyed by UUIDs; a token is known there by (half of) its keyed hash.
+    return uuid.UUID(hex=token_hash[:32])
+
+
+def _require_scope(scopes: frozenset[str], scope: Scope) -> None:
+    if scope not in scopes:
+        raise PermissionDenied(f"This API token lacks the `{scope}` scope that this call needs.")
+
+
 async def authenticate(session: AsyncSession, *, token: str, scope: Scope) -> User:
-    """The owner of a live token that holds `scope`; 401 for a bad or expired token, 403 naming the scope."""
-    result = await session.exec(_TOKEN_WITH_USER, params={"token_hash": hash_token(token)})
+    """The owner of a live token that holds `scope`; 401 for a bad or expired token, 403 naming the scope.
+
+    Answered from the access cache, as log-in sessions are, while every revocation would reach this
+    worker; an entry never outlives the token's expiry or the minute after which its last use is due.
+    """
+    token_hash = hash_token(token)
+    now = utcnow()
+    cached = access_cache.lookup_token(session, key=_cache_key(token_hash), now=now)
+    if cached is not None:
+        user, scopes = cached
+        _require_scope(scopes, scope)
+        return user
+    mark = access_cache.mark()
+    result = await session.exec(_TOKEN_WITH_USER, params={"token_hash": token_hash})
     row = result.first()
     if row is None:
         raise Unauthorized(INVALID)
     api_token, user = row
-    now = utcnow()
     if api_token.expires_at <= now:
         raise Unauthorized(EXPIRED)
-    if scope not in api_token.scopes.split():
-        raise PermissionDenied(f"This API token lacks the `{scope}` scope that this call needs.")
+    scopes = frozenset(api_token.scopes.split())
+    _require_scope(scopes, scope)
     # Kept to the minute: a write at most once a minute per token, not one per request.
     if api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_STEP:
         api_token.last_used_at = now
+    valid_until = min(api_token.expires_at, api_token.last_used_at + LAST_USED_STEP)
+    access_cache.store(
+        mark, session_id=_cache_key(token_hash), user=user, valid_until=valid_until, scopes=scopes
+    )
     return user

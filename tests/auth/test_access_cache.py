@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import re
 import secrets
 import tempfile
 import time
@@ -19,12 +18,11 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.fixtures.workers import STALE_LIMIT_SECONDS, WATCH_SECONDS, accepted_after, cache_hits
 from tests.resilience.processes import AppServer
-from tests.services import PrivateRedis, metrics_headers, wait_for
+from tests.services import PrivateRedis, wait_for
 
 ROUNDS = 100
-STALE_LIMIT_SECONDS = 0.1
-WATCH_SECONDS = 0.5
 CHANNEL_ROUNDS = 10
 SUBSCRIBED = "invalidation channel subscribed"
 PASSWORD = "correct horse battery staple"
@@ -79,12 +77,6 @@ def _subscriptions(server: AppServer) -> int:
     return server.log_path.read_text(errors="replace").count(SUBSCRIBED)
 
 
-async def _cache_hits(http: httpx.AsyncClient) -> float:
-    text = (await http.get("/metrics", headers=metrics_headers())).text
-    match = re.search(r'^teamsapp_access_checks_total\{source="cache"\} (\S+)$', text, re.MULTILINE)
-    return float(match.group(1)) if match else 0.0
-
-
 async def _sign_up(http: httpx.AsyncClient) -> str:
     suffix = secrets.token_hex(5)
     response = await http.post(
@@ -112,19 +104,6 @@ async def _log_in(
 async def _warm(http: httpx.AsyncClient, headers: dict[str, str]) -> None:
     for _ in range(3):
         assert (await http.get("/api/v1/user/me", headers=headers)).status_code == 200
-
-
-async def _accepted_after(http: httpx.AsyncClient, headers: dict[str, str], answered: float) -> list[float]:
-    """Call B until it refuses (or WATCH_SECONDS pass); when each accepted call was sent, after `answered`."""
-    late: list[float] = []
-    while time.monotonic() - answered < WATCH_SECONDS:
-        sent = time.monotonic()
-        status = (await http.get("/api/v1/user/me", headers=headers)).status_code
-        if status == 401:
-            return late
-        assert status == 200
-        late.append(sent - answered)
-    return late
 
 
 def _revoke(
@@ -157,7 +136,7 @@ async def test_a_revocation_on_one_worker_is_refused_on_the_other_within_100_ms(
     on_a, on_b = clients
     login = await _sign_up(on_a)
     password = PASSWORD
-    hits_before = await _cache_hits(on_b)
+    hits_before = await cache_hits(on_b)
     stale: list[tuple[int, str, float]] = []
     for round_ in range(ROUNDS):
         kind = KINDS[round_ % len(KINDS)]
@@ -171,10 +150,10 @@ async def test_a_revocation_on_one_worker_is_refused_on_the_other_within_100_ms(
         answered = time.monotonic()
         assert answer.status_code in (200, 204), answer.text
         password = new_password
-        stale += [(round_, kind, late) for late in await _accepted_after(on_b, headers, answered)]
+        stale += [(round_, kind, late) for late in await accepted_after(on_b, headers, answered)]
     assert [entry for entry in stale if entry[2] > STALE_LIMIT_SECONDS] == []
     # B answered from its cache (3 warm-up calls a round, the first of them from the database).
-    assert await _cache_hits(on_b) - hits_before >= ROUNDS * 2
+    assert await cache_hits(on_b) - hits_before >= ROUNDS * 2
 
 
 async def test_with_the_channel_cut_nothing_is_answered_from_the_cache_and_reconnecting_empties_it(
@@ -190,13 +169,13 @@ async def test_with_the_channel_cut_nothing_is_answered_from_the_cache_and_recon
     subscribed = _subscriptions(workers[1])
     redis_server.stop()
     try:
-        hits_before = await _cache_hits(on_b)
+        hits_before = await cache_hits(on_b)
         for headers, _ in sessions[:CHANNEL_ROUNDS]:
             assert (await on_b.get("/api/v1/user/me", headers=headers)).status_code == 200
             assert (await on_a.post("/api/v1/user/logout", headers=headers)).status_code == 204
             # At once: B checks the database while its channel is down.
             assert (await on_b.get("/api/v1/user/me", headers=headers)).status_code == 401
-        assert await _cache_hits(on_b) == hits_before
+        assert await cache_hits(on_b) == hits_before
         # Revoked while nobody could hear it; B had it cached before the cut.
         last, _ = sessions[-1]
         assert (await on_a.post("/api/v1/user/logout", headers=last)).status_code == 204
@@ -209,7 +188,7 @@ async def test_with_the_channel_cut_nothing_is_answered_from_the_cache_and_recon
     # And B uses its cache again once it hears the channel.
     fresh, _ = await _log_in(on_a, login)
     await _warm(on_b, fresh)
-    assert await _cache_hits(on_b) > hits_before
+    assert await cache_hits(on_b) > hits_before
 
 
 async def test_a_profile_change_on_one_worker_is_read_on_the_other_within_100_ms(
