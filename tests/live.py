@@ -7,9 +7,12 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+from playwright.sync_api import Browser, sync_playwright
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -49,3 +52,20 @@ def wait_until_up(
             pass
         time.sleep(interval)
     raise error(f"the app did not start within {timeout:g}s; see {log_path}")
+
+
+def in_browser_thread(scenario: Callable[[Browser], None]) -> None:
+    """Run `scenario` with a Chromium of its own on a thread of its own: the browser tests' session
+    keeps a sync Playwright (and its event loop) open on the main thread, and two cannot share one.
+    """
+
+    def run() -> None:
+        with sync_playwright() as driver:
+            browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                scenario(browser)
+            finally:
+                browser.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(run).result()

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
-from tests.live import CHROMIUM, CHROMIUM_ARGS
+from tests.live import in_browser_thread
 from tests.resilience.processes import ROOT, ReflexInstance
 
 
@@ -29,20 +29,19 @@ def test_make_dev_serves_pages_and_the_api_and_reloads_an_edited_page(tmp_path: 
     try:
         health = httpx.get(f"{app.backend_url}/api/v1/monitoring/health", timeout=10)
         assert health.status_code == 200, health.text
-        with sync_playwright() as driver:
-            chromium = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            try:
-                page = chromium.new_page(base_url=app.url)
-                page.goto("/login")
-                expect(page.get_by_role("heading", name="Log in")).to_be_visible(timeout=60_000)
-                login_module = app.dir / "teamsapp" / "ui" / "pages" / "login.py"
-                source = login_module.read_text()
-                assert source.count('        "Log in",\n') == 1
-                login_module.write_text(source.replace('        "Log in",\n', '        "Welcome back",\n'))
-                # No reload by the test: the dev server pushes the rebuilt page to the open tab.
-                expect(page.get_by_role("heading", name="Welcome back")).to_be_visible(timeout=180_000)
-            finally:
-                chromium.close()
+
+        def scenario(browser: Browser) -> None:
+            page = browser.new_page(base_url=app.url)
+            page.goto("/login")
+            expect(page.get_by_role("heading", name="Log in")).to_be_visible(timeout=60_000)
+            login_module = app.dir / "teamsapp" / "ui" / "pages" / "login.py"
+            source = login_module.read_text()
+            assert source.count('        "Log in",\n') == 1
+            login_module.write_text(source.replace('        "Log in",\n', '        "Welcome back",\n'))
+            # No reload by the test: the dev server pushes the rebuilt page to the open tab.
+            expect(page.get_by_role("heading", name="Welcome back")).to_be_visible(timeout=180_000)
+
+        in_browser_thread(scenario)
     finally:
         app.stop()
     assert "Address already in use" not in app.log()

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.live import CHROMIUM, CHROMIUM_ARGS
+from tests.live import in_browser_thread
 from tests.resilience.processes import ROOT, AppServer, ReflexInstance
 from tests.shipping.fresh import PASSWORD, fresh_env, project_version, run
 
@@ -107,12 +107,7 @@ def test_the_fresh_venv_serves_the_production_app_as_make_run_does(fresh_venv: P
     app.env["BACKEND_PUBLIC_URL"] = app.url
     app.start()
     try:
-        with sync_playwright() as driver:
-            chromium = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            try:
-                _sign_up_verify_and_log_in(chromium.new_page(base_url=app.url), app)
-            finally:
-                chromium.close()
+        in_browser_thread(lambda browser: _sign_up_verify_and_log_in(browser.new_page(base_url=app.url), app))
     finally:
         app.stop()
     log = app.log()

@@ -23,7 +23,7 @@ from teamsapp.ui import browser_session, routes
 from teamsapp.ui.components.forms import field, password_field
 from teamsapp.ui.components.layout import alert, loading, section
 from teamsapp.ui.forms import FormMixin
-from teamsapp.ui.state.auth import AuthState, acting, failure, go_to
+from teamsapp.ui.state.auth import AuthState, acting, failure, post_to
 
 
 class DataExportState(rx.State):
@@ -135,7 +135,7 @@ class DeleteAccountState(FormMixin, rx.State):
             # The cookie's record goes now; the browser then clears the cookie on its way out.
             await browser_session.forget(handle)
             self.deleted = True
-            return [go_to(routes.session_end(routes.ACCOUNT_DELETED))]
+            return [post_to(routes.session_end(routes.ACCOUNT_DELETED))]
 
         async for event in self._submit(delete):
             yield event
