@@ -22,6 +22,7 @@ from tests.resilience.nginx import Nginx
 from tests.resilience.processes import ReflexInstance
 from tests.resilience.stack import Stack
 from tests.resilience.test_browser_scale_out import BrowserThread
+from tests.services import wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -83,6 +84,9 @@ def _verified_account(proxied: ProxiedReplicas) -> helpers.Account:
     return account
 
 
+ME_LINE = '"GET /api/v1/user/me HTTP/1.1" 200'
+
+
 def _upstreams(lines: list[str], request: str) -> list[int]:
     return [int(match[1]) for line in lines if request in line and (match := UPSTREAM.search(line))]
 
@@ -100,7 +104,13 @@ def test_rest_calls_through_the_proxy_reach_each_replica(proxied: ProxiedReplica
             assert me.json()["username"] == account.username
 
     # Each replica answered some of them (a token made by one is good on the other).
-    served = _upstreams(proxied.nginx.access_lines(), '"GET /api/v1/user/me HTTP/1.1" 200')
+    # nginx writes an access line once the response is sent: give the last one a moment.
+    wait_for(
+        lambda: len(_upstreams(proxied.nginx.access_lines(), ME_LINE)) >= CALLS,
+        timeout=10,
+        what="an nginx access line per call",
+    )
+    served = _upstreams(proxied.nginx.access_lines(), ME_LINE)
     assert len(served) == CALLS
     assert set(served) == {replica.port for replica in proxied.replicas}
 

@@ -128,6 +128,10 @@ def _sign_up_verify_and_log_in(page: Page, app: ReflexInstance) -> None:
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_text("We sent a confirmation link to")).to_be_visible()
     page.goto(_mailed_link(app, "/verify?token="))
+    # Confirming an address asks for the password the account keeps (the mailbox owner decides it).
+    expect(page.get_by_role("form", name="Confirm your email address")).to_be_visible()
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Confirm my address").click()
     expect(page.get_by_text("Your email address is confirmed.")).to_be_visible()
     page.goto("/login")
     page.get_by_label("Email or username").fill("ada")
