@@ -164,7 +164,10 @@ async def authenticate(session: AsyncSession, *, token: str, scope: Scope) -> Us
     _require_scope(scopes, scope)
     # Kept to the minute: a write at most once a minute per token, not one per request.
     if api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_STEP:
+        # Cached only from the next request, once this write is stored: a request that rolls back
+        # must not leave an entry that skips the write for a minute.
         api_token.last_used_at = now
+        return user
     valid_until = min(api_token.expires_at, api_token.last_used_at + LAST_USED_STEP)
     access_cache.store(
         mark, session_id=_cache_key(token_hash), user=user, valid_until=valid_until, scopes=scopes
